@@ -1,0 +1,52 @@
+package io.tokenmill.engine.runtime;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import io.tokenmill.engine.weights.DType;
+
+/**
+ * Where a model runs and in which precision: fp32 on CPU (what the tests prove), fp16 on CUDA
+ * (half the bytes per decode step; bf16 is not an option because DJL 0.36 aborts on BFLOAT16 arrays).
+ */
+public record ComputeDevice(Device device, DataType dataType) {
+
+  public static ComputeDevice cpu() {
+    return new ComputeDevice(Device.cpu(), DataType.FLOAT32);
+  }
+
+  public static ComputeDevice gpu(int index) {
+    int available = Engine.getInstance().getGpuCount();
+    if (index < 0 || index >= available) {
+      throw new IllegalArgumentException("GPU " + index + " requested but DJL sees " + available
+          + " GPU(s); is a CUDA libtorch on the library path? (see docs/GPU.md)");
+    }
+    return new ComputeDevice(Device.gpu(index), DataType.FLOAT16);
+  }
+
+  /** Parses "cpu", "gpu", "gpu:1" or "cuda:1"; "auto" picks GPU 0 when one exists. */
+  public static ComputeDevice parse(String spec) {
+    String s = spec == null ? "auto" : spec.trim().toLowerCase(java.util.Locale.ROOT);
+    if (s.equals("cpu")) return cpu();
+    if (s.equals("auto")) return Engine.getInstance().getGpuCount() > 0 ? gpu(0) : cpu();
+    if (s.equals("gpu") || s.equals("cuda")) return gpu(0);
+    if (s.startsWith("gpu:") || s.startsWith("cuda:")) {
+      return gpu(Integer.parseInt(s.substring(s.indexOf(':') + 1)));
+    }
+    throw new IllegalArgumentException("device '" + spec + "' is not one of cpu, auto, gpu, gpu:N, cuda:N");
+  }
+
+  /** The safetensors dtype weights are converted to while loading. */
+  public DType storageType() {
+    return dataType == DataType.FLOAT16 ? DType.F16 : DType.F32;
+  }
+
+  public boolean isGpu() {
+    return device.isGpu();
+  }
+
+  @Override
+  public String toString() {
+    return device + "/" + dataType;
+  }
+}

@@ -1,0 +1,221 @@
+package io.tokenmill.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.tokenmill.engine.model.ModelConfig;
+import io.tokenmill.engine.weights.Checkpoint;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The Llama/Qwen2/Qwen3 decoder on DJL NDArrays: one batched call runs any mix of prefill chunks and
+ * decode steps (see {@link StepBatch}) against a {@link KvCache}, and returns the logits of each
+ * sequence's last new token. All temporaries of a call live in one sub-manager closed with the
+ * {@link StepResult}, so nothing accumulates across steps.
+ *
+ * <p>Activations are flattened to (N, hidden) with N = B·T rows (T = longest new run; shorter runs are
+ * padded and their rows ignored), so every projection is one GEMM over the whole batch.
+ */
+public final class DecoderModel implements AutoCloseable {
+
+  private final ModelConfig config;
+  private final ComputeDevice device;
+  private final NDManager manager;
+  private final DecoderWeights weights;
+  private final Rope rope;
+  private final NDArray eps;
+
+  private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
+    this.config = config;
+    this.device = device;
+    this.manager = manager;
+    this.weights = weights;
+    this.rope = new Rope(config, manager, device);
+    this.eps = manager.create((float) config.rmsNormEps()).toType(device.dataType(), false);
+  }
+
+  /** Loads {@code config.json} and the safetensors weights of a model dir onto a device. */
+  public static DecoderModel load(Path modelDir, ComputeDevice device) {
+    ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
+    return load(config, modelDir, device);
+  }
+
+  public static DecoderModel load(ModelConfig config, Path modelDir, ComputeDevice device) {
+    NDManager manager = NDManager.newBaseManager(device.device());
+    manager.setName("tokenmill-model");
+    try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+      return new DecoderModel(config, device, manager, DecoderWeights.load(config, ckpt, manager, device));
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public ComputeDevice device() {
+    return device;
+  }
+
+  /** The manager owning weights; tests cap it to prove steps attach nothing to it. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** A cache for {@code slots} concurrent sequences of up to {@code maxLen} tokens each. */
+  public KvCache newKvCache(int slots, int maxLen) {
+    rope.ensure(maxLen);
+    return new KvCache(manager, config, device, slots, maxLen);
+  }
+
+  /** Runs one batched step; the caller closes the result. */
+  public StepResult forward(KvCache cache, StepBatch batch) {
+    int b = batch.size();
+    int t = batch.maxNewTokens();
+    int len = batch.maxContext();
+    if (len > cache.maxLen()) {
+      throw new IllegalArgumentException("context " + len + " exceeds the cache's max length " + cache.maxLen());
+    }
+    for (int slot : batch.slots()) {
+      if (slot < 0 || slot >= cache.slots()) throw new IllegalArgumentException("slot " + slot + " out of range");
+    }
+    NDManager step = manager.newSubManager();
+    try {
+      NDArray logits = run(step, cache, batch, b, t, len);
+      return new StepResult(step, logits, config.vocabSize());
+    } catch (RuntimeException e) {
+      step.close();
+      throw e;
+    }
+  }
+
+  private NDArray run(NDManager step, KvCache cache, StepBatch batch, int b, int t, int len) {
+    int n = b * t;
+    int nH = config.numHeads();
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+
+    // Row r = bi * t + ti holds token ti of sequence bi (0 for padding).
+    long[] tokens = new long[n];
+    long[] positions = new long[n];
+    int valid = batch.totalNewTokens();
+    long[] validRows = new long[valid];
+    long[] validSlots = new long[valid];
+    long[] validPositions = new long[valid];
+    long[] lastRows = new long[b];
+    int v = 0;
+    for (int bi = 0; bi < b; bi++) {
+      int[] seq = batch.tokens()[bi];
+      for (int ti = 0; ti < t; ti++) {
+        int r = bi * t + ti;
+        int pos = batch.starts()[bi] + ti;
+        positions[r] = Math.min(pos, cache.maxLen() - 1); // padding rows: any in-range position
+        if (ti < seq.length) {
+          checkToken(seq[ti], bi);
+          tokens[r] = seq[ti];
+          validRows[v] = r;
+          validSlots[v] = batch.slots()[bi];
+          validPositions[v++] = pos;
+        }
+      }
+      lastRows[bi] = (long) bi * t + seq.length - 1;
+    }
+    boolean padded = valid != n;
+    NDArray posIdx = step.create(positions);
+    NDArray slotIdx = step.create(validSlots);
+    NDArray writePos = padded ? step.create(validPositions) : posIdx;
+    NDArray rowsIdx = padded ? step.create(validRows) : null;
+    NDArray slotsOfBatch = step.create(Arrays.stream(batch.slots()).asLongStream().toArray());
+    NDArray mask = attentionMask(step, batch, b, t, len);
+    NDArray[] cosSin = rope.tables(posIdx, n, step);
+
+    NDArray x = weights.embedding().get(new NDIndex("{}", step.create(tokens)));
+    x.attach(step); // (N, h)
+    for (int l = 0; l < weights.layers().size(); l++) {
+      DecoderWeights.Layer w = weights.layers().get(l);
+      // --- attention block: x + o(attn(norm(x)))
+      NDArray qkv = linear(rmsNorm(x, w.inputNorm()), w.qkv(), w.qkvBias()).reshape(n, nH + 2 * nKv, hd);
+      NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
+      NDArray val = qkv.get(new NDIndex(":, {}:, :", nH + nKv)); // (N, nKv, hd)
+      if (w.qkNorm() != null) {
+        qk = rmsNorm(qk, w.qkNorm()); // Qwen3: per-head norm before RoPE
+      }
+      qk = rope.apply(qk, cosSin);
+      NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
+      NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
+      if (padded) {
+        cache.write(l, slotIdx, writePos, k.get(new NDIndex("{}", rowsIdx)), val.get(new NDIndex("{}", rowsIdx)));
+      } else {
+        cache.write(l, slotIdx, writePos, k, val);
+      }
+      NDArray[] kv = cache.read(l, batch.slots(), slotsOfBatch, len, step); // (B, nKv, L, hd)
+      // GQA without copying K/V: query heads of one KV head become rows of one matrix.
+      NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+      NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); scale folded into q
+      if (mask != null) {
+        scores = scores.reshape(b, nKv, g, t, len).add(mask).reshape(b, nKv, g * t, len);
+      }
+      NDArray attn = scores.softmax(-1).matMul(kv[1]) // (B, nKv, g·T, hd)
+          .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
+      x = x.add(linear(attn, w.o(), w.oBias()));
+      // --- MLP block: x + down(silu(gate) * up)
+      NDArray gateUp = linear(rmsNorm(x, w.postNorm()), w.gateUp(), null);
+      int inter = config.intermediateSize();
+      NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
+      NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
+      x = x.add(linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), w.down(), null));
+    }
+    NDArray last = (t == 1) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
+    return linear(rmsNorm(last, weights.finalNorm()), weights.lmHead(), null); // (B, vocab)
+  }
+
+  /**
+   * Additive mask (B, 1, 1, T, L): query ti of sequence bi sees keys j ≤ starts[bi] + ti. Null when
+   * every query may see every key (all sequences one token at the same length): the common decode case.
+   */
+  private NDArray attentionMask(NDManager step, StepBatch batch, int b, int t, int len) {
+    boolean needed = t > 1;
+    for (int bi = 0; bi < b && !needed; bi++) {
+      needed = batch.starts()[bi] + 1 != len;
+    }
+    if (!needed) return null;
+    float[] m = new float[b * t * len];
+    for (int bi = 0; bi < b; bi++) {
+      for (int ti = 0; ti < t; ti++) {
+        int visible = batch.starts()[bi] + ti + 1;
+        Arrays.fill(m, (bi * t + ti) * len + Math.min(visible, len), (bi * t + ti + 1) * len, Float.NEGATIVE_INFINITY);
+      }
+    }
+    return step.create(m, new Shape(b, 1, 1, t, len)).toType(device.dataType(), false);
+  }
+
+  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. */
+  private NDArray rmsNorm(NDArray x, NDArray w) {
+    return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
+  }
+
+  /** y = x·Wᵀ + b with W stored (out, in) as in HF checkpoints; one addmm. */
+  private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+    return JniUtils.linear((PtNDArray) x, (PtNDArray) w, (PtNDArray) bias);
+  }
+
+  private void checkToken(int id, int seq) {
+    if (id < 0 || id >= config.vocabSize()) {
+      throw new IllegalArgumentException("sequence " + seq + ": token id " + id + " outside vocab [0, "
+          + config.vocabSize() + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

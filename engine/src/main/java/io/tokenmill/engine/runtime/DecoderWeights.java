@@ -1,0 +1,68 @@
+package io.tokenmill.engine.runtime;
+
+import static io.tokenmill.engine.weights.WeightNames.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.tokenmill.engine.model.ModelConfig;
+import io.tokenmill.engine.runtime.DeviceTensorLoader.Part;
+import io.tokenmill.engine.weights.Checkpoint;
+import io.tokenmill.engine.weights.WeightSchema;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoder's weights on the device, laid out for few ops per step: q/k/v fused into one [out, in]
+ * matrix (one GEMM), gate/up fused likewise, the attention scale 1/sqrt(head_dim) folded into the
+ * query projection (or into q_norm for Qwen3, whose norm would undo a scale applied before it), and
+ * Qwen3's q/k norms stacked into one (nHeads + nKvHeads, headDim) weight so both run as one norm.
+ */
+record DecoderWeights(
+    NDArray embedding, List<Layer> layers, NDArray finalNorm, NDArray lmHead) {
+
+  record Layer(
+      NDArray inputNorm, NDArray qkv, NDArray qkvBias, NDArray qkNorm,
+      NDArray o, NDArray oBias, NDArray postNorm, NDArray gateUp, NDArray down) {}
+
+  /** Validates the checkpoint against the config, then loads every tensor once. */
+  static DecoderWeights load(ModelConfig c, Checkpoint ckpt, NDManager manager, ComputeDevice device) {
+    new WeightSchema(c).validate(ckpt);
+    DeviceTensorLoader loader = new DeviceTensorLoader(ckpt, manager, device);
+    float qScale = (float) (1.0 / Math.sqrt(c.headDim()));
+    int h = c.hiddenSize();
+    int qOut = c.numHeads() * c.headDim();
+    int kvOut = c.numKvHeads() * c.headDim();
+    boolean scaleInNorm = c.architecture().qkNorm();
+    float projScale = scaleInNorm ? 1f : qScale;
+
+    NDArray embedding = loader.load(ckpt.require(EMBED));
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < c.numLayers(); i++) {
+      final int li = i;
+      java.util.function.Function<String, Part> part = n -> Part.of(ckpt.require(layer(li, n)));
+      NDArray qkv = loader.load(new Shape(qOut + 2L * kvOut, h), List.of(
+          new Part(ckpt.require(layer(i, Q + ".weight")), projScale, 1),
+          part.apply(K + ".weight"), part.apply(V + ".weight")));
+      NDArray qkvBias = !c.architecture().qkvBias() ? null : loader.load(new Shape(qOut + 2L * kvOut), List.of(
+          new Part(ckpt.require(layer(i, Q + ".bias")), projScale, 1),
+          part.apply(K + ".bias"), part.apply(V + ".bias")));
+      NDArray qkNorm = !c.architecture().qkNorm() ? null : loader.load(
+          new Shape(c.numHeads() + c.numKvHeads(), c.headDim()), List.of(
+              new Part(ckpt.require(layer(i, Q_NORM)), qScale, c.numHeads()),
+              new Part(ckpt.require(layer(i, K_NORM)), 1f, c.numKvHeads())));
+      layers.add(new Layer(
+          loader.load(ckpt.require(layer(i, INPUT_NORM))),
+          qkv, qkvBias, qkNorm,
+          loader.load(ckpt.require(layer(i, O + ".weight"))),
+          c.architecture().outputBias() ? loader.load(ckpt.require(layer(i, O + ".bias"))) : null,
+          loader.load(ckpt.require(layer(i, POST_NORM))),
+          loader.load(new Shape(2L * c.intermediateSize(), h), List.of(part.apply(GATE), part.apply(UP))),
+          loader.load(ckpt.require(layer(i, DOWN)))));
+    }
+    NDArray finalNorm = loader.load(ckpt.require(FINAL_NORM));
+    // Tied embeddings: the output projection IS the embedding matrix (one array, used twice).
+    NDArray lmHead = c.tieWordEmbeddings() ? embedding : loader.load(ckpt.require(LM_HEAD));
+    return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
+  }
+}

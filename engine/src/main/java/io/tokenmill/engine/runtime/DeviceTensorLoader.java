@@ -1,0 +1,110 @@
+package io.tokenmill.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.tokenmill.engine.weights.Checkpoint;
+import io.tokenmill.engine.weights.DType;
+import io.tokenmill.engine.weights.TensorEntry;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Turns checkpoint tensors into device arrays in the compute dtype, optionally fusing several tensors
+ * along their first axis (q/k/v, gate/up), scaling them, or repeating a row (per-head norms). Reads go
+ * straight from the memory-mapped files into one direct buffer per array; tensors over 1 GB are built
+ * in row blocks and concatenated on the device.
+ */
+final class DeviceTensorLoader {
+
+  /** A tensor's rows appended {@code repeat} times, each value multiplied by {@code scale}. */
+  record Part(TensorEntry entry, float scale, int repeat) {
+    static Part of(TensorEntry e) {
+      return new Part(e, 1f, 1);
+    }
+
+    long elements() {
+      return entry.elementCount() * repeat;
+    }
+  }
+
+  private static final long MAX_BLOCK_BYTES = 1L << 30;
+
+  private final Checkpoint checkpoint;
+  private final NDManager manager;
+  private final ComputeDevice device;
+
+  DeviceTensorLoader(Checkpoint checkpoint, NDManager manager, ComputeDevice device) {
+    this.checkpoint = checkpoint;
+    this.manager = manager;
+    this.device = device;
+  }
+
+  /** Loads one tensor unchanged. */
+  NDArray load(TensorEntry e) {
+    long[] s = e.shape();
+    long bytes = e.elementCount() * device.storageType().bytes();
+    if (bytes <= MAX_BLOCK_BYTES || s.length < 2) {
+      return load(new Shape(s), List.of(Part.of(e)));
+    }
+    long rowElems = e.elementCount() / s[0];
+    long rowsPerBlock = Math.max(1, MAX_BLOCK_BYTES / (rowElems * device.storageType().bytes()));
+    NDList blocks = new NDList();
+    for (long r = 0; r < s[0]; r += rowsPerBlock) {
+      long rows = Math.min(rowsPerBlock, s[0] - r);
+      ByteBuffer buf = allocate(rows * rowElems);
+      checkpoint.read(e, r * rowElems, rows * rowElems, device.storageType(), buf);
+      long[] bs = s.clone();
+      bs[0] = rows;
+      blocks.add(toDevice(buf, new Shape(bs)));
+    }
+    NDArray whole = NDArrays.concat(blocks, 0);
+    blocks.close();
+    return whole;
+  }
+
+  /** Loads the parts concatenated along the first axis into an array of {@code shape}. */
+  NDArray load(Shape shape, List<Part> parts) {
+    long total = parts.stream().mapToLong(Part::elements).sum();
+    if (total != shape.size()) {
+      throw new IllegalStateException("fused tensor " + shape + " needs " + shape.size() + " elements, parts give " + total);
+    }
+    DType target = device.storageType();
+    ByteBuffer buf = allocate(total);
+    for (Part p : parts) {
+      for (int r = 0; r < p.repeat(); r++) {
+        if (p.scale() == 1f) {
+          checkpoint.read(p.entry(), 0, p.entry().elementCount(), target, buf);
+        } else {
+          float[] v = checkpoint.readFloats(p.entry());
+          for (float f : v) {
+            float x = f * p.scale();
+            if (target == DType.F32) buf.putFloat(x); else buf.putShort(DType.floatToF16(x));
+          }
+        }
+      }
+    }
+    return toDevice(buf, shape);
+  }
+
+  private ByteBuffer allocate(long elements) {
+    return ByteBuffer.allocateDirect(Math.toIntExact(elements * device.storageType().bytes()))
+        .order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private NDArray toDevice(ByteBuffer buf, Shape shape) {
+    buf.flip();
+    NDArray a = manager.create(buf, shape, device.dataType());
+    if (device.isGpu()) {
+      // DJL keeps a reference to the host buffer it was created from; copy so the host memory can go.
+      NDArray owned = a.duplicate();
+      a.close();
+      return owned;
+    }
+    // On CPU the array aliases the direct buffer (DJL holds it), so the weights live in memory once.
+    return a;
+  }
+}

@@ -1,0 +1,79 @@
+package io.tokenmill.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.tokenmill.engine.model.ModelConfig;
+
+/**
+ * Rotary position embedding in the HF "rotate-half" convention: element i of a head pairs with element
+ * i + headDim/2 (HF checkpoints are permuted for this; GGUF-style adjacent pairing would silently break
+ * them). Applied as {@code x*cos + (x@R)*sin}, where R is the fixed signed permutation that maps
+ * (x1, x2) to (-x2, x1): four ops for all query and key heads together.
+ */
+final class Rope {
+
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final double[] invFreq;
+  private final NDArray rotate;
+  private NDArray cos;
+  private NDArray sin;
+  private int length;
+
+  Rope(ModelConfig config, NDManager manager, ComputeDevice device) {
+    this.config = config;
+    this.manager = manager;
+    int half = config.headDim() / 2;
+    this.invFreq = new double[half];
+    for (int i = 0; i < half; i++) {
+      double f = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
+      invFreq[i] = config.ropeScaling() == null ? f : config.ropeScaling().scale(f);
+    }
+    int hd = config.headDim();
+    float[] r = new float[hd * hd]; // r[j * hd + i]: out[i] = sum_j x[j] * r[j][i]
+    for (int i = 0; i < half; i++) {
+      r[(i + half) * hd + i] = -1f; // out[i] = -x[i + half]
+      r[i * hd + i + half] = 1f; // out[i + half] = x[i]
+    }
+    this.rotate = manager.create(r, new Shape(hd, hd)).toType(device.dataType(), false);
+  }
+
+  /** Makes sure tables cover positions [0, len). Tables live as long as the model. */
+  synchronized void ensure(int len) {
+    if (len <= length) return;
+    int hd = config.headDim();
+    int half = hd / 2;
+    float[] c = new float[len * hd];
+    float[] s = new float[len * hd];
+    for (int p = 0; p < len; p++) {
+      for (int i = 0; i < half; i++) {
+        double angle = p * invFreq[i];
+        c[p * hd + i] = c[p * hd + i + half] = (float) Math.cos(angle);
+        s[p * hd + i] = s[p * hd + i + half] = (float) Math.sin(angle);
+      }
+    }
+    if (cos != null) {
+      cos.close();
+      sin.close();
+    }
+    cos = manager.create(c, new Shape(len, hd)).toType(rotate.getDataType(), false);
+    sin = manager.create(s, new Shape(len, hd)).toType(rotate.getDataType(), false);
+    length = len;
+  }
+
+  /** cos and sin rows for the given positions, shaped (N, 1, hd) to broadcast over heads. */
+  NDArray[] tables(NDArray positions, int n, NDManager step) {
+    NDArray c = cos.get(positions);
+    NDArray s = sin.get(positions);
+    c.attach(step);
+    s.attach(step);
+    Shape shape = new Shape(n, 1, config.headDim());
+    return new NDArray[] {c.reshape(shape), s.reshape(shape)};
+  }
+
+  /** x: (N, heads, hd) → rotated, same shape. */
+  NDArray apply(NDArray x, NDArray[] cosSin) {
+    return x.mul(cosSin[0]).add(x.matMul(rotate).mul(cosSin[1]));
+  }
+}
