@@ -35,7 +35,7 @@ public final class DecoderModel implements AutoCloseable {
     this.device = device;
     this.manager = manager;
     this.weights = weights;
-    this.rope = new Rope(config, manager, device);
+    this.rope = new Rope(config, manager.newSubManager(), device);
     this.eps = manager.create((float) config.rmsNormEps()).toType(device.dataType(), false);
   }
 
@@ -49,7 +49,13 @@ public final class DecoderModel implements AutoCloseable {
     NDManager manager = NDManager.newBaseManager(device.device());
     manager.setName("tokenmill-model");
     try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
-      return new DecoderModel(config, device, manager, DecoderWeights.load(config, ckpt, manager, device));
+      NDManager weightScope = manager.newSubManager();
+      weightScope.setName("tokenmill-weights");
+      DecoderWeights weights = DecoderWeights.load(config, ckpt, weightScope, device);
+      // Nothing may attach to the weights after loading: a step op whose result landed here would be a
+      // leak growing with every token, so make it throw instead.
+      weightScope.cap();
+      return new DecoderModel(config, device, manager, weights);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
@@ -64,7 +70,7 @@ public final class DecoderModel implements AutoCloseable {
     return device;
   }
 
-  /** The manager owning weights; tests cap it to prove steps attach nothing to it. */
+  /** The model's root memory scope (weights, RoPE tables, caches and steps are its sub-scopes). */
   public NDManager manager() {
     return manager;
   }
@@ -137,8 +143,7 @@ public final class DecoderModel implements AutoCloseable {
     NDArray mask = attentionMask(step, batch, b, t, len);
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
-    NDArray x = weights.embedding().get(new NDIndex("{}", step.create(tokens)));
-    x.attach(step); // (N, h)
+    NDArray x = weights.embedding().get(step, new NDIndex("{}", step.create(tokens))); // (N, h)
     for (int l = 0; l < weights.layers().size(); l++) {
       DecoderWeights.Layer w = weights.layers().get(l);
       // --- attention block: x + o(attn(norm(x)))

@@ -68,11 +68,7 @@ public final class KvCache implements AutoCloseable {
     } else {
       index = new NDIndex("{}, :, 0:{}, :", slotIdx, len);
     }
-    NDArray k = keys[layer].get(index);
-    NDArray v = values[layer].get(index);
-    k.attach(step);
-    v.attach(step);
-    return new NDArray[] {k, v};
+    return new NDArray[] {keys[layer].get(step, index), values[layer].get(step, index)};
   }
 
   /** Copies the first {@code len} positions of one slot into another (shared-prefix reuse). */

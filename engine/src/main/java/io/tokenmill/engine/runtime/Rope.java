@@ -2,6 +2,7 @@ package io.tokenmill.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
 
@@ -64,10 +65,9 @@ final class Rope {
 
   /** cos and sin rows for the given positions, shaped (N, 1, hd) to broadcast over heads. */
   NDArray[] tables(NDArray positions, int n, NDManager step) {
-    NDArray c = cos.get(positions);
-    NDArray s = sin.get(positions);
-    c.attach(step);
-    s.attach(step);
+    NDIndex rows = new NDIndex("{}", positions);
+    NDArray c = cos.get(step, rows);
+    NDArray s = sin.get(step, rows);
     Shape shape = new Shape(n, 1, config.headDim());
     return new NDArray[] {c.reshape(shape), s.reshape(shape)};
   }
