@@ -75,26 +75,25 @@ public final class DecoderModel implements AutoCloseable {
     return manager;
   }
 
-  /** A cache for {@code slots} concurrent sequences of up to {@code maxLen} tokens each. */
-  public KvCache newKvCache(int slots, int maxLen) {
-    rope.ensure(maxLen);
-    return new KvCache(manager, config, device, slots, maxLen);
+  /**
+   * A paged cache of {@code numBlocks} blocks of {@code blockSize} tokens; positions up to
+   * {@code maxPositions} get RoPE tables.
+   */
+  public KvCache newKvCache(int numBlocks, int blockSize, int maxPositions) {
+    if (maxPositions > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException("maxPositions " + maxPositions + " exceeds max_position_embeddings "
+          + config.maxPositionEmbeddings());
+    }
+    rope.ensure(maxPositions);
+    return new KvCache(manager, config, device, numBlocks, blockSize);
   }
 
   /** Runs one batched step; the caller closes the result. */
   public StepResult forward(KvCache cache, StepBatch batch) {
-    int b = batch.size();
-    int t = batch.maxNewTokens();
-    int len = batch.maxContext();
-    if (len > cache.maxLen()) {
-      throw new IllegalArgumentException("context " + len + " exceeds the cache's max length " + cache.maxLen());
-    }
-    for (int slot : batch.slots()) {
-      if (slot < 0 || slot >= cache.slots()) throw new IllegalArgumentException("slot " + slot + " out of range");
-    }
+    rope.ensure(batch.maxContext());
     NDManager step = manager.newSubManager();
     try {
-      NDArray logits = run(step, cache, batch, b, t, len);
+      NDArray logits = run(step, cache, batch);
       return new StepResult(step, logits, config.vocabSize());
     } catch (RuntimeException e) {
       step.close();
@@ -102,44 +101,49 @@ public final class DecoderModel implements AutoCloseable {
     }
   }
 
-  private NDArray run(NDManager step, KvCache cache, StepBatch batch, int b, int t, int len) {
+  private NDArray run(NDManager step, KvCache cache, StepBatch batch) {
+    int b = batch.size();
+    int t = batch.maxNewTokens();
+    int len = batch.maxContext();
     int n = b * t;
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
     int hd = config.headDim();
     int g = config.groupSize();
 
-    // Row r = bi * t + ti holds token ti of sequence bi (0 for padding).
+    // Row r = bi * t + ti holds token ti of sequence bi; shorter runs are padded (token 0) and ignored.
     long[] tokens = new long[n];
     long[] positions = new long[n];
     int valid = batch.totalNewTokens();
     long[] validRows = new long[valid];
-    long[] validSlots = new long[valid];
-    long[] validPositions = new long[valid];
+    long[] writeRows = new long[valid];
+    long[] readRows = new long[b * len]; // (B, L) cache rows; past a sequence's length: row 0, masked
     long[] lastRows = new long[b];
     int v = 0;
     for (int bi = 0; bi < b; bi++) {
       int[] seq = batch.tokens()[bi];
+      int[] table = batch.blockTables()[bi];
+      int start = batch.starts()[bi];
       for (int ti = 0; ti < t; ti++) {
         int r = bi * t + ti;
-        int pos = batch.starts()[bi] + ti;
-        positions[r] = Math.min(pos, cache.maxLen() - 1); // padding rows: any in-range position
+        positions[r] = start + Math.min(ti, seq.length - 1); // padding rows repeat a real position
         if (ti < seq.length) {
           checkToken(seq[ti], bi);
           tokens[r] = seq[ti];
           validRows[v] = r;
-          validSlots[v] = batch.slots()[bi];
-          validPositions[v++] = pos;
+          writeRows[v++] = cache.row(table, start + ti);
         }
+      }
+      for (int p = 0; p < start + seq.length; p++) {
+        readRows[bi * len + p] = cache.row(table, p);
       }
       lastRows[bi] = (long) bi * t + seq.length - 1;
     }
     boolean padded = valid != n;
     NDArray posIdx = step.create(positions);
-    NDArray slotIdx = step.create(validSlots);
-    NDArray writePos = padded ? step.create(validPositions) : posIdx;
-    NDArray rowsIdx = padded ? step.create(validRows) : null;
-    NDArray slotsOfBatch = step.create(Arrays.stream(batch.slots()).asLongStream().toArray());
+    NDArray writeIdx = step.create(writeRows);
+    NDArray readIdx = step.create(readRows).reshape(b, len);
+    NDArray validIdx = padded ? step.create(validRows) : null;
     NDArray mask = attentionMask(step, batch, b, t, len);
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
@@ -157,14 +161,15 @@ public final class DecoderModel implements AutoCloseable {
       NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
       NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
       if (padded) {
-        cache.write(l, slotIdx, writePos, k.get(new NDIndex("{}", rowsIdx)), val.get(new NDIndex("{}", rowsIdx)));
+        NDIndex rows = new NDIndex("{}", validIdx);
+        cache.write(l, writeIdx, k.get(rows), val.get(rows));
       } else {
-        cache.write(l, slotIdx, writePos, k, val);
+        cache.write(l, writeIdx, k, val);
       }
-      NDArray[] kv = cache.read(l, batch.slots(), slotsOfBatch, len, step); // (B, nKv, L, hd)
-      // GQA without copying K/V: query heads of one KV head become rows of one matrix.
+      NDArray[] kv = cache.read(l, readIdx, step); // (B, nKv, L, hd)
+      // GQA without copying K/V per query head: the g query heads of one KV head become rows of one matrix.
       NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-      NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); scale folded into q
+      NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); 1/sqrt(hd) is in q
       if (mask != null) {
         scores = scores.reshape(b, nKv, g, t, len).add(mask).reshape(b, nKv, g * t, len);
       }

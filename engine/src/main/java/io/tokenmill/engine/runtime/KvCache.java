@@ -7,30 +7,28 @@ import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
 
 /**
- * Preallocated keys and values for every layer, indexed by slot: per layer one K and one V array of
- * shape (slots, nKv, maxLen, headDim). A sequence owns one slot while it runs; the scheduler (not this
- * class) decides which. Positions past a sequence's length hold stale values and are always masked.
+ * Paged keys and values for every layer: a pool of {@code numBlocks} blocks of {@code blockSize}
+ * token rows, per layer one K and one V array of shape (numBlocks·blockSize, nKv, headDim). Token
+ * position p of a sequence lives in row {@code table[p / blockSize] · blockSize + p % blockSize} of
+ * its block table. Which blocks a sequence owns (and which it shares with others through a common
+ * prefix) is decided by the scheduler, in ids only; this class only stores and gathers rows.
  */
 public final class KvCache implements AutoCloseable {
 
   private final NDManager manager;
   private final NDArray[] keys;
   private final NDArray[] values;
-  private final int slots;
-  private final int maxLen;
+  private final int numBlocks;
+  private final int blockSize;
 
-  KvCache(NDManager parent, ModelConfig config, ComputeDevice device, int slots, int maxLen) {
-    if (slots <= 0 || maxLen <= 0) throw new IllegalArgumentException("slots and maxLen must be > 0");
-    if (maxLen > config.maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("maxLen " + maxLen + " exceeds max_position_embeddings "
-          + config.maxPositionEmbeddings());
-    }
+  KvCache(NDManager parent, ModelConfig config, ComputeDevice device, int numBlocks, int blockSize) {
+    if (numBlocks <= 0 || blockSize <= 0) throw new IllegalArgumentException("numBlocks and blockSize must be > 0");
     this.manager = parent.newSubManager();
-    this.slots = slots;
-    this.maxLen = maxLen;
+    this.numBlocks = numBlocks;
+    this.blockSize = blockSize;
     this.keys = new NDArray[config.numLayers()];
     this.values = new NDArray[config.numLayers()];
-    Shape shape = new Shape(slots, config.numKvHeads(), maxLen, config.headDim());
+    Shape shape = new Shape((long) numBlocks * blockSize, config.numKvHeads(), config.headDim());
     for (int l = 0; l < keys.length; l++) {
       keys[l] = manager.zeros(shape, device.dataType());
       values[l] = manager.zeros(shape, device.dataType());
@@ -42,53 +40,53 @@ public final class KvCache implements AutoCloseable {
     return 2L * c.numLayers() * c.numKvHeads() * c.headDim() * device.dataType().getNumOfBytes();
   }
 
-  public int slots() {
-    return slots;
+  public int numBlocks() {
+    return numBlocks;
   }
 
-  public int maxLen() {
-    return maxLen;
+  public int blockSize() {
+    return blockSize;
   }
 
-  /** Writes one key/value row per token: k, v of shape (N, nKv, hd) at (slot[n], pos[n]). */
-  void write(int layer, NDArray slotIdx, NDArray posIdx, NDArray k, NDArray v) {
-    NDIndex at = new NDIndex("{}, :, {}, :", slotIdx, posIdx);
+  /** Row of position {@code pos} for a sequence with this block table. */
+  long row(int[] table, int pos) {
+    int block = pos / blockSize;
+    if (block >= table.length) {
+      throw new IllegalArgumentException("position " + pos + " needs block " + block + " but the table has "
+          + table.length + " blocks");
+    }
+    int id = table[block];
+    if (id < 0 || id >= numBlocks) throw new IllegalArgumentException("block id " + id + " out of range");
+    return (long) id * blockSize + pos % blockSize;
+  }
+
+  /** Writes k, v of shape (N, nKv, hd) into the given rows (N). */
+  void write(int layer, NDArray rows, NDArray k, NDArray v) {
+    NDIndex at = new NDIndex("{}", rows);
     keys[layer].set(at, k);
     values[layer].set(at, v);
   }
 
-  /**
-   * Keys and values of the given slots up to {@code len} positions, (B, nKv, len, hd), attached to
-   * {@code step}. A contiguous ascending run of slots is a view; otherwise a gather.
-   */
-  NDArray[] read(int layer, int[] slotIds, NDArray slotIdx, int len, NDManager step) {
-    NDIndex index;
-    if (isRun(slotIds)) {
-      index = new NDIndex("{}:{}, :, 0:{}, :", slotIds[0], slotIds[0] + slotIds.length, len);
-    } else {
-      index = new NDIndex("{}, :, 0:{}, :", slotIdx, len);
-    }
-    return new NDArray[] {keys[layer].get(step, index), values[layer].get(step, index)};
+  /** Gathers rows (B, L) into keys and values of shape (B, nKv, L, hd), attached to {@code step}. */
+  NDArray[] read(int layer, NDArray rows, NDManager step) {
+    NDIndex at = new NDIndex("{}", rows);
+    NDArray k = keys[layer].get(step, at).transpose(0, 2, 1, 3);
+    NDArray v = values[layer].get(step, at).transpose(0, 2, 1, 3);
+    return new NDArray[] {k, v};
   }
 
-  /** Copies the first {@code len} positions of one slot into another (shared-prefix reuse). */
-  public void copyPrefix(int fromSlot, int toSlot, int len) {
-    if (len <= 0) return;
-    NDIndex src = new NDIndex("{}, :, 0:{}, :", fromSlot, len);
-    NDIndex dst = new NDIndex("{}, :, 0:{}, :", toSlot, len);
-    for (int l = 0; l < keys.length; l++) {
-      try (NDArray k = keys[l].get(src); NDArray v = values[l].get(src)) {
-        keys[l].set(dst, k);
-        values[l].set(dst, v);
-      }
+  /** Block tables giving sequence i the contiguous blocks [i·perSeq, (i+1)·perSeq): for simple callers. */
+  public int[][] contiguousTables(int sequences, int tokensPerSequence) {
+    int perSeq = (tokensPerSequence + blockSize - 1) / blockSize;
+    if ((long) perSeq * sequences > numBlocks) {
+      throw new IllegalArgumentException(sequences + " sequences of " + tokensPerSequence + " tokens need "
+          + perSeq * sequences + " blocks; the cache has " + numBlocks);
     }
-  }
-
-  private static boolean isRun(int[] ids) {
-    for (int i = 1; i < ids.length; i++) {
-      if (ids[i] != ids[0] + i) return false;
+    int[][] tables = new int[sequences][perSeq];
+    for (int i = 0; i < sequences; i++) {
+      for (int j = 0; j < perSeq; j++) tables[i][j] = i * perSeq + j;
     }
-    return true;
+    return tables;
   }
 
   @Override

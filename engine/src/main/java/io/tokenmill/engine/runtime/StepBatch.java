@@ -1,33 +1,30 @@
 package io.tokenmill.engine.runtime;
 
 /**
- * One forward call's work, in ids and counts only: for each sequence b, its KV-cache slot, how many of
- * its tokens are already in that slot ({@code starts[b]}), and the new tokens to run. A decode step has
- * one new token per sequence; a prefill (or a chunk of one) has several; both can be mixed in a batch.
+ * One forward call's work, in ids and counts only: for each sequence b, its KV block table, how many of
+ * its tokens are already in the cache ({@code starts[b]}), and the new tokens to run. A decode step has
+ * one new token per sequence; a prefill (or a chunk of one) has several; both mix freely in one batch.
  */
-public record StepBatch(int[] slots, int[] starts, int[][] tokens) {
+public record StepBatch(int[][] blockTables, int[] starts, int[][] tokens) {
 
   public StepBatch {
-    if (slots.length != starts.length || slots.length != tokens.length || slots.length == 0) {
-      throw new IllegalArgumentException("slots, starts and tokens must be non-empty and of equal length");
+    if (blockTables.length != starts.length || starts.length != tokens.length || starts.length == 0) {
+      throw new IllegalArgumentException("blockTables, starts and tokens must be non-empty and of equal length");
     }
-    for (int b = 0; b < slots.length; b++) {
+    for (int b = 0; b < starts.length; b++) {
       if (tokens[b].length == 0) throw new IllegalArgumentException("sequence " + b + " has no new tokens");
       if (starts[b] < 0) throw new IllegalArgumentException("sequence " + b + " has a negative start");
-      for (int c = 0; c < b; c++) {
-        if (slots[c] == slots[b]) throw new IllegalArgumentException("slot " + slots[b] + " appears twice");
-      }
     }
   }
 
-  public static StepBatch decode(int[] slots, int[] starts, int[] lastTokens) {
+  public static StepBatch decode(int[][] blockTables, int[] starts, int[] lastTokens) {
     int[][] t = new int[lastTokens.length][];
     for (int b = 0; b < t.length; b++) t[b] = new int[] {lastTokens[b]};
-    return new StepBatch(slots, starts, t);
+    return new StepBatch(blockTables, starts, t);
   }
 
   public int size() {
-    return slots.length;
+    return starts.length;
   }
 
   /** Longest run of new tokens (the padded width T of the step). */
@@ -40,7 +37,7 @@ public record StepBatch(int[] slots, int[] starts, int[][] tokens) {
   /** Longest context after this step (keys attended over). */
   public int maxContext() {
     int l = 0;
-    for (int b = 0; b < slots.length; b++) l = Math.max(l, starts[b] + tokens[b].length);
+    for (int b = 0; b < starts.length; b++) l = Math.max(l, starts[b] + tokens[b].length);
     return l;
   }
 

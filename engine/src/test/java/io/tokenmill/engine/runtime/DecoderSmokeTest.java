@@ -14,15 +14,16 @@ class DecoderSmokeTest {
   void prefillThenDecodeProducesFiniteLogits() {
     Path dir = TinyModels.write(tmp.resolve("m"), "qwen2", c -> {});
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu());
-        KvCache cache = model.newKvCache(4, 64)) {
-      try (StepResult r = model.forward(cache, new StepBatch(new int[] {0, 1}, new int[] {0, 0},
+        KvCache cache = model.newKvCache(8, 16, 64)) {
+      int[][] tables = {{3, 1}, {0, 5}};
+      try (StepResult r = model.forward(cache, new StepBatch(tables, new int[] {0, 0},
           new int[][] {{5, 6, 7}, {8, 9}}))) {
         float[][] l = r.toFloatArrays();
         assertEquals(2, l.length);
         assertEquals(300, l[0].length);
         for (float f : l[0]) assertTrue(Float.isFinite(f));
       }
-      try (StepResult r = model.forward(cache, StepBatch.decode(new int[] {0, 1}, new int[] {3, 2}, new int[] {10, 11}))) {
+      try (StepResult r = model.forward(cache, StepBatch.decode(tables, new int[] {3, 2}, new int[] {10, 11}))) {
         assertEquals(2, r.argmax().length);
       }
     }

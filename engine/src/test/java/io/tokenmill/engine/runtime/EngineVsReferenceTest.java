@@ -95,11 +95,12 @@ class EngineVsReferenceTest {
     int[] prompt = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5};
     ReferenceDecoder ref = ReferenceDecoder.load(dir);
     double[][] expected = ref.logits(prompt);
-    try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu()); KvCache cache = model.newKvCache(2, 64)) {
+    try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu()); KvCache cache = model.newKvCache(8, 4, 64)) {
+      int[][] table = {{6, 2, 7, 0}}; // scattered blocks of 4 tokens
       int at = 0;
       for (int chunk : new int[] {4, 1, 6}) {
         int[] part = java.util.Arrays.copyOfRange(prompt, at, at + chunk);
-        try (StepResult r = model.forward(cache, new StepBatch(new int[] {1}, new int[] {at}, new int[][] {part}))) {
+        try (StepResult r = model.forward(cache, new StepBatch(table, new int[] {at}, new int[][] {part}))) {
           at += chunk;
           double err = ReferenceDecoder.maxRelativeError(r.toFloatArrays()[0], expected[at - 1]);
           assertTrue(err <= TOLERANCE, "chunk ending at " + at + ": error " + err);
@@ -114,17 +115,18 @@ class EngineVsReferenceTest {
     List<Integer> sequence = new ArrayList<>();
     for (int t : prompt) sequence.add(t);
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu());
-        KvCache cache = model.newKvCache(3, 64)) {
-      int slot = 2; // not slot 0: indexing bugs that assume slot == row show up
+        KvCache cache = model.newKvCache(16, 4, 64)) {
+      // Scattered, non-monotonic blocks of 4 tokens: paging bugs cannot hide behind a contiguous layout.
+      int[][] table = {{9, 3, 14, 0, 7, 12, 1, 5, 11}};
       int next;
-      try (StepResult r = model.forward(cache, new StepBatch(new int[] {slot}, new int[] {0}, new int[][] {prompt}))) {
+      try (StepResult r = model.forward(cache, new StepBatch(table, new int[] {0}, new int[][] {prompt}))) {
         engineLogits.add(r.toFloatArrays()[0]);
         next = r.argmax()[0];
       }
       for (int s = 0; s < DECODE_STEPS; s++) {
         sequence.add(next);
         try (StepResult r = model.forward(cache,
-            StepBatch.decode(new int[] {slot}, new int[] {sequence.size() - 1}, new int[] {next}))) {
+            StepBatch.decode(table, new int[] {sequence.size() - 1}, new int[] {next}))) {
           engineLogits.add(r.toFloatArrays()[0]);
           next = r.argmax()[0];
         }
