@@ -1,0 +1,100 @@
+package io.tokenmill.jobs.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.tokenmill.engine.bench.DecodeBenchmark;
+import io.tokenmill.engine.bench.Roofline;
+import io.tokenmill.engine.model.ModelConfig;
+import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.engine.runtime.ComputeDevice;
+import io.tokenmill.engine.runtime.DecoderModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tokenmill bench}: prefill and decode tokens/s per batch size, each judged against this
+ * machine's roofline measured in the same run; the table is printed and saved as JSON.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure engine prefill/decode throughput against this machine's roofline.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true, description = "HF model directory")
+  Path model;
+
+  @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "batch sizes (default: ${DEFAULT-VALUE})")
+  int[] batches;
+
+  @Option(names = "--prompt-len", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
+  int promptLen;
+
+  @Option(names = "--gen", defaultValue = "64", description = "tokens generated per sequence (default: ${DEFAULT-VALUE})")
+  int gen;
+
+  @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
+  String device;
+
+  @Option(names = "--out", defaultValue = "bench/results", description = "JSON output directory (default: ${DEFAULT-VALUE})")
+  Path outDir;
+
+  @Override
+  public Integer call() throws Exception {
+    ComputeDevice dev = ComputeDevice.parse(device);
+    ModelConfig config = ModelDir.open(model).config();
+    System.out.printf("measuring roofline on %s ...%n", dev);
+    Roofline roof = Roofline.measure(dev.device(), dev.dataType());
+    int elemBytes = dev.dataType().getNumOfBytes();
+    System.out.printf("read bandwidth %.1f GB/s, matmul %.1f GFLOP/s, threads %s%n", roof.readBytesPerSecond() / 1e9,
+        roof.matmulFlopsPerSecond() / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+    long t0 = System.nanoTime();
+    JsonObject json = new JsonObject();
+    try (DecoderModel m = DecoderModel.load(config, model, dev)) {
+      double loadSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("model %s: %s, %,d parameters, %.2f GB per decode step, loaded in %.1f s%n", model,
+          config.modelType(), config.parameterCount(), Roofline.weightBytesPerStep(config, elemBytes) / 1e9, loadSeconds);
+      DecodeBenchmark.run(m, Math.min(2, batches[0]), Math.min(16, promptLen), 4, 1); // warm-up
+      System.out.printf("%6s %14s %14s %10s %16s %8s%n", "batch", "prefill tok/s", "decode tok/s", "ms/step",
+          "roofline tok/s", "ratio");
+      JsonArray rows = new JsonArray();
+      for (int b : batches) {
+        DecodeBenchmark.Result r = DecodeBenchmark.run(m, b, promptLen, gen, 42 + b);
+        double ceiling = roof.decodeTokensPerSecond(config, b, elemBytes);
+        String bound = roof.bandwidthBound(config, b, elemBytes) <= roof.computeBound(config) ? "bw" : "flops";
+        System.out.printf("%6d %14.1f %14.1f %10.1f %11.1f (%s) %7.0f%%%n", b, r.prefillTokensPerSecond(),
+            r.decodeTokensPerSecond(), r.msPerDecodeStep(), ceiling, bound, 100 * r.decodeTokensPerSecond() / ceiling);
+        JsonObject row = new JsonObject();
+        row.addProperty("batch", b);
+        row.addProperty("prefill_tok_s", r.prefillTokensPerSecond());
+        row.addProperty("decode_tok_s", r.decodeTokensPerSecond());
+        row.addProperty("ms_per_decode_step", r.msPerDecodeStep());
+        row.addProperty("roofline_tok_s", ceiling);
+        row.addProperty("roofline_bound", bound);
+        row.addProperty("ratio_to_roofline", r.decodeTokensPerSecond() / ceiling);
+        rows.add(row);
+      }
+      json.addProperty("model", model.toString());
+      json.addProperty("model_type", config.modelType());
+      json.addProperty("parameters", config.parameterCount());
+      json.addProperty("device", dev.toString());
+      json.addProperty("load_seconds", loadSeconds);
+      json.addProperty("prompt_len", promptLen);
+      json.addProperty("gen", gen);
+      json.addProperty("read_gb_s", roof.readBytesPerSecond() / 1e9);
+      json.addProperty("matmul_gflop_s", roof.matmulFlopsPerSecond() / 1e9);
+      json.addProperty("cores", Runtime.getRuntime().availableProcessors());
+      json.add("results", rows);
+    }
+    Files.createDirectories(outDir);
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path out = outDir.resolve("bench-" + stamp + "-" + model.getFileName() + ".json");
+    Files.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(json));
+    System.out.println("wrote " + out);
+    return 0;
+  }
+}
