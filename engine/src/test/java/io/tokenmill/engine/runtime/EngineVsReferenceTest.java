@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and option: the prefill's last position and each of 24 greedy decode steps, max relative error ≤ 1e-4
  * (error normalised by the logit vector's scale, see {@link ReferenceDecoder#maxRelativeError}).
  */
-class EngineVsReferenceTest {
+public class EngineVsReferenceTest {
 
   static final double TOLERANCE = 1e-4;
   static final int DECODE_STEPS = 24;
@@ -110,7 +110,7 @@ class EngineVsReferenceTest {
   }
 
   /** Prefill + greedy decode in the engine; every step's logits checked against one reference pass. */
-  static void assertMatchesReference(Path dir, int[] prompt) {
+  public static void assertMatchesReference(Path dir, int[] prompt) {
     List<float[]> engineLogits = new ArrayList<>();
     List<Integer> sequence = new ArrayList<>();
     for (int t : prompt) sequence.add(t);
