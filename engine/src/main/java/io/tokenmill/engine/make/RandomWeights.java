@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 /**
  * Random weights for a config, deterministic per (seed, tensor name) so the same command always writes
  * the same model whatever order tensors are produced in. Scales keep activations O(1) through any depth
- * (linear weights ~ N(0, 1/fan_in)) and make every tensor matter: norm weights are 1 ± 0.1 and biases
+ * (linear weights ~ N(0, 1/fan_in), embeddings ~ N(0, 0.02²)) and make every tensor matter: norm weights are 1 ± 0.1 and biases
  * non-zero, so a forward pass that skipped one would not match the reference.
  */
 public final class RandomWeights {
@@ -36,7 +36,9 @@ public final class RandomWeights {
     } else if (n.endsWith(".bias")) {
       for (int i = 0; i < v.length; i++) v[i] = (float) (0.1 * rng.nextGaussian());
     } else if (n.equals("model.embed_tokens.weight")) {
-      for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+      // HF's initializer_range: small next to the O(1) block outputs, so the residual stream is not just
+      // the input embedding (with tied heads that would make every token predict itself).
+      for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * rng.nextGaussian());
     } else {
       double std = 1 / Math.sqrt(shape[shape.length - 1]);
       for (int i = 0; i < v.length; i++) v[i] = (float) (std * rng.nextGaussian());
