@@ -74,6 +74,9 @@ final class Rope {
 
   /** x: (N, heads, hd) → rotated, same shape. */
   NDArray apply(NDArray x, NDArray[] cosSin) {
-    return x.mul(cosSin[0]).add(x.matMul(rotate).mul(cosSin[1]));
+    Shape shape = x.getShape();
+    // A 2-D GEMM: libtorch's batched 3-D matmul path costs several times more for these tiny shapes.
+    NDArray rotated = x.reshape(-1, config.headDim()).matMul(rotate).reshape(shape);
+    return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
   }
 }
