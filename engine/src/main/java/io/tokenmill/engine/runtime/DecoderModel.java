@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
 import java.nio.file.Path;
@@ -106,10 +104,6 @@ public final class DecoderModel implements AutoCloseable {
     int t = batch.maxNewTokens();
     int len = batch.maxContext();
     int n = b * t;
-    int nH = config.numHeads();
-    int nKv = config.numKvHeads();
-    int hd = config.headDim();
-    int g = config.groupSize();
 
     // Row r = bi * t + ti holds token ti of sequence bi; shorter runs are padded (token 0) and ignored.
     long[] tokens = new long[n];
@@ -146,45 +140,67 @@ public final class DecoderModel implements AutoCloseable {
     NDArray validIdx = padded ? step.create(validRows) : null;
     NDArray mask = attentionMask(step, batch, b, t, len);
     NDArray[] cosSin = rope.tables(posIdx, n, step);
+    int[] dims = {b, t, len};
 
     NDArray x = weights.embedding().get(step, new NDIndex("{}", step.create(tokens))); // (N, h)
     for (int l = 0; l < weights.layers().size(); l++) {
-      DecoderWeights.Layer w = weights.layers().get(l);
-      // --- attention block: x + o(attn(norm(x)))
-      NDArray qkv = linear(rmsNorm(x, w.inputNorm()), w.qkv(), w.qkvBias()).reshape(n, nH + 2 * nKv, hd);
-      NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
-      NDArray val = qkv.get(new NDIndex(":, {}:, :", nH + nKv)); // (N, nKv, hd)
-      if (w.qkNorm() != null) {
-        qk = rmsNorm(qk, w.qkNorm()); // Qwen3: per-head norm before RoPE
+      // One scope per layer: a layer's temporaries (a prefill's MLP activations are hundreds of MB) die
+      // before the next layer runs; only the new residual stream moves up to the step's scope.
+      try (NDManager scope = step.newSubManager()) {
+        x.tempAttach(scope);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, dims, cosSin, mask, writeIdx, readIdx, validIdx);
+        next.attach(step);
+        x.close();
+        x = next;
       }
-      qk = rope.apply(qk, cosSin);
-      NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
-      NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
-      if (padded) {
-        NDIndex rows = new NDIndex("{}", validIdx);
-        cache.write(l, writeIdx, k.get(rows), val.get(rows));
-      } else {
-        cache.write(l, writeIdx, k, val);
-      }
-      NDArray[] kv = cache.read(l, readIdx, step); // (B, nKv, L, hd)
-      // GQA without copying K/V per query head: the g query heads of one KV head become rows of one matrix.
-      NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-      NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); 1/sqrt(hd) is in q
-      if (mask != null) {
-        scores = scores.reshape(b, nKv, g, t, len).add(mask).reshape(b, nKv, g * t, len);
-      }
-      NDArray attn = scores.softmax(-1).matMul(kv[1]) // (B, nKv, g·T, hd)
-          .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
-      x = x.add(linear(attn, w.o(), w.oBias()));
-      // --- MLP block: x + down(silu(gate) * up)
-      NDArray gateUp = linear(rmsNorm(x, w.postNorm()), w.gateUp(), null);
-      int inter = config.intermediateSize();
-      NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
-      NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
-      x = x.add(linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), w.down(), null));
     }
     NDArray last = (t == 1) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
-    return linear(rmsNorm(last, weights.finalNorm()), weights.lmHead(), null); // (B, vocab)
+    return weights.lmHead().apply(rmsNorm(last, weights.finalNorm())); // (B, vocab)
+  }
+
+  /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
+  private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int[] dims,
+      NDArray[] cosSin, NDArray mask, NDArray writeIdx, NDArray readIdx, NDArray validIdx) {
+    int b = dims[0];
+    int t = dims[1];
+    int len = dims[2];
+    int n = b * t;
+    int nH = config.numHeads();
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+    // --- attention block: x + o(attn(norm(x)))
+    NDArray qkv = w.qkv().apply(rmsNorm(x, w.inputNorm())).reshape(n, nH + 2 * nKv, hd);
+    NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
+    NDArray val = qkv.get(new NDIndex(":, {}:, :", nH + nKv)); // (N, nKv, hd)
+    if (w.qkNorm() != null) {
+      qk = rmsNorm(qk, w.qkNorm()); // Qwen3: per-head norm before RoPE
+    }
+    qk = rope.apply(qk, cosSin);
+    NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
+    NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
+    if (validIdx != null) {
+      NDIndex rows = new NDIndex("{}", validIdx);
+      cache.write(l, writeIdx, k.get(rows), val.get(rows));
+    } else {
+      cache.write(l, writeIdx, k, val);
+    }
+    NDArray[] kv = cache.read(l, readIdx, scope); // (B, nKv, L, hd)
+    // GQA without copying K/V per query head: the g query heads of one KV head become rows of one matrix.
+    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+    NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); 1/sqrt(hd) is in q
+    if (mask != null) {
+      scores = scores.reshape(b, nKv, g, t, len).add(mask).reshape(b, nKv, g * t, len);
+    }
+    NDArray attn = scores.softmax(-1).matMul(kv[1]) // (B, nKv, g·T, hd)
+        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
+    NDArray h = x.add(w.o().apply(attn));
+    // --- MLP block: h + down(silu(gate) * up)
+    NDArray gateUp = w.gateUp().apply(rmsNorm(h, w.postNorm()));
+    int inter = config.intermediateSize();
+    NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
+    NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
+    return h.add(w.down().apply(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up)));
   }
 
   /**
@@ -210,11 +226,6 @@ public final class DecoderModel implements AutoCloseable {
   /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. */
   private NDArray rmsNorm(NDArray x, NDArray w) {
     return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
-  }
-
-  /** y = x·Wᵀ + b with W stored (out, in) as in HF checkpoints; one addmm. */
-  private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
-    return JniUtils.linear((PtNDArray) x, (PtNDArray) w, (PtNDArray) bias);
   }
 
   private void checkToken(int id, int seq) {

@@ -13,17 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A decoder's weights on the device, laid out for few ops per step: q/k/v fused into one [out, in]
- * matrix (one GEMM), gate/up fused likewise, the attention scale 1/sqrt(head_dim) folded into the
+ * A decoder's weights on the device, laid out for few ops per step: q/k/v fused into one matrix (one
+ * GEMM), gate/up fused likewise, each projection in the device's fastest layout ({@link Projection}), the attention scale 1/sqrt(head_dim) folded into the
  * query projection (or into q_norm for Qwen3, whose norm would undo a scale applied before it), and
  * Qwen3's q/k norms stacked into one (nHeads + nKvHeads, headDim) weight so both run as one norm.
  */
 record DecoderWeights(
-    NDArray embedding, List<Layer> layers, NDArray finalNorm, NDArray lmHead) {
+    NDArray embedding, List<Layer> layers, NDArray finalNorm, Projection lmHead) {
 
   record Layer(
-      NDArray inputNorm, NDArray qkv, NDArray qkvBias, NDArray qkNorm,
-      NDArray o, NDArray oBias, NDArray postNorm, NDArray gateUp, NDArray down) {}
+      NDArray inputNorm, Projection qkv, NDArray qkNorm, Projection o, NDArray postNorm,
+      Projection gateUp, Projection down) {}
 
   /** Validates the checkpoint against the config, then loads every tensor once. */
   static DecoderWeights load(ModelConfig c, Checkpoint ckpt, NDManager manager, ComputeDevice device) {
@@ -36,14 +36,14 @@ record DecoderWeights(
     boolean scaleInNorm = c.architecture().qkNorm();
     float projScale = scaleInNorm ? 1f : qScale;
 
+    boolean inputMajor = !device.isGpu();
     NDArray embedding = loader.load(ckpt.require(EMBED));
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
       final int li = i;
       java.util.function.Function<String, Part> part = n -> Part.of(ckpt.require(layer(li, n)));
-      NDArray qkv = loader.load(new Shape(qOut + 2L * kvOut, h), List.of(
-          new Part(ckpt.require(layer(i, Q + ".weight")), projScale, 1),
-          part.apply(K + ".weight"), part.apply(V + ".weight")));
+      List<Part> qkvParts = List.of(new Part(ckpt.require(layer(i, Q + ".weight")), projScale, 1),
+          part.apply(K + ".weight"), part.apply(V + ".weight"));
       NDArray qkvBias = !c.architecture().qkvBias() ? null : loader.load(new Shape(qOut + 2L * kvOut), List.of(
           new Part(ckpt.require(layer(i, Q + ".bias")), projScale, 1),
           part.apply(K + ".bias"), part.apply(V + ".bias")));
@@ -51,18 +51,30 @@ record DecoderWeights(
           new Shape(c.numHeads() + c.numKvHeads(), c.headDim()), List.of(
               new Part(ckpt.require(layer(i, Q_NORM)), qScale, c.numHeads()),
               new Part(ckpt.require(layer(i, K_NORM)), 1f, c.numKvHeads())));
+      NDArray oBias = c.architecture().outputBias() ? loader.load(ckpt.require(layer(i, O + ".bias"))) : null;
       layers.add(new Layer(
           loader.load(ckpt.require(layer(i, INPUT_NORM))),
-          qkv, qkvBias, qkNorm,
-          loader.load(ckpt.require(layer(i, O + ".weight"))),
-          c.architecture().outputBias() ? loader.load(ckpt.require(layer(i, O + ".bias"))) : null,
+          project(loader, inputMajor, h, qOut + 2L * kvOut, qkvParts, qkvBias),
+          qkNorm,
+          project(loader, inputMajor, qOut, h, List.of(part.apply(O + ".weight")), oBias),
           loader.load(ckpt.require(layer(i, POST_NORM))),
-          loader.load(new Shape(2L * c.intermediateSize(), h), List.of(part.apply(GATE), part.apply(UP))),
-          loader.load(ckpt.require(layer(i, DOWN)))));
+          project(loader, inputMajor, h, 2L * c.intermediateSize(), List.of(part.apply(GATE), part.apply(UP)), null),
+          project(loader, inputMajor, c.intermediateSize(), h, List.of(part.apply(DOWN)), null)));
     }
     NDArray finalNorm = loader.load(ckpt.require(FINAL_NORM));
-    // Tied embeddings: the output projection IS the embedding matrix (one array, used twice).
-    NDArray lmHead = c.tieWordEmbeddings() ? embedding : loader.load(ckpt.require(LM_HEAD));
+    // Tied embeddings: the output projection is the embedding matrix. On GPU it is the same array; on
+    // CPU the input-major copy costs vocab × hidden floats and buys the faster GEMM on the hottest matmul.
+    Projection lmHead = c.tieWordEmbeddings() && !inputMajor
+        ? new Projection(List.of(embedding), null, false)
+        : project(loader, inputMajor, h, c.vocabSize(),
+            List.of(Part.of(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD))), null);
     return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
+  }
+
+  private static Projection project(DeviceTensorLoader loader, boolean inputMajor, long in, long out,
+      List<Part> parts, NDArray bias) {
+    List<NDArray> w = inputMajor ? loader.loadInputMajor(in, parts, Projection.CPU_CHUNK)
+        : List.of(loader.load(new Shape(out, in), parts));
+    return new Projection(w, bias, inputMajor);
   }
 }

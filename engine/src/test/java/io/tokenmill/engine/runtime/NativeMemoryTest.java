@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 1,200 decode steps do not grow native memory: every step's arrays die with its scope (the count of
+ * 3,000 decode steps do not grow native memory: every step's arrays die with its scope (the count of
  * live arrays under the model is constant) and the process's resident memory outside the Java heap stays flat.
  */
 class NativeMemoryTest {
@@ -20,7 +20,7 @@ class NativeMemoryTest {
   @Test
   void decodeStepsDoNotLeak() throws IOException {
     Path dir = TinyModels.write(tmp.resolve("m"), "qwen3", c -> c.addProperty("max_position_embeddings", 4096));
-    int steps = 1200;
+    int steps = 3000;
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu());
         KvCache cache = model.newKvCache(2 * (steps + 32) / 16 + 2, 16, steps + 32)) {
       int[][] tables = cache.contiguousTables(2, steps + 32);
@@ -37,7 +37,7 @@ class NativeMemoryTest {
         }
         starts[0]++;
         starts[1]++;
-        if (s == 200) {
+        if (s == 1000) { // allocator pools and JIT settle within the first ~1,000 steps
           arraysAfterWarmup = model.manager().getManagedArrays().size();
           rssAfterWarmup = nativeKb();
         }
@@ -45,9 +45,9 @@ class NativeMemoryTest {
       long arraysAtEnd = model.manager().getManagedArrays().size();
       long rssGrowthMb = (nativeKb() - rssAfterWarmup) / 1024;
       System.out.printf("live arrays %d -> %d, RSS growth %d MB over %d steps%n", arraysAfterWarmup, arraysAtEnd,
-          rssGrowthMb, steps - 200);
+          rssGrowthMb, steps - 1000);
       assertEquals(arraysAfterWarmup, arraysAtEnd, "arrays accumulated across steps");
-      assertTrue(rssGrowthMb < 64, "resident memory grew by " + rssGrowthMb + " MB");
+      assertTrue(rssGrowthMb < 32, "resident memory grew by " + rssGrowthMb + " MB");
     }
   }
 
