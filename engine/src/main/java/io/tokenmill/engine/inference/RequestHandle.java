@@ -1,0 +1,58 @@
+package io.tokenmill.engine.inference;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A submitted request: its samples stream to the listener as each finishes (in finishing order), and
+ * {@link #results()} completes with all of them, ordered by sample index. {@link #cancel()} aborts
+ * whatever has not finished (e.g. when the Spark task that submitted it is killed).
+ */
+public final class RequestHandle {
+
+  private final GenerationRequest request;
+  private final Consumer<GenerationResult> listener;
+  private final CompletableFuture<List<GenerationResult>> all = new CompletableFuture<>();
+  private final List<GenerationResult> done = Collections.synchronizedList(new ArrayList<>());
+  private final Runnable canceller;
+  final long submittedNanos = System.nanoTime();
+
+  RequestHandle(GenerationRequest request, Consumer<GenerationResult> listener, java.util.function.Consumer<RequestHandle> cancel) {
+    this.request = request;
+    this.listener = listener;
+    this.canceller = () -> cancel.accept(this);
+  }
+
+  public GenerationRequest request() {
+    return request;
+  }
+
+  public CompletableFuture<List<GenerationResult>> results() {
+    return all;
+  }
+
+  public void cancel() {
+    if (!all.isDone()) canceller.run();
+  }
+
+  /** Called by the engine thread once per sample. */
+  void deliver(GenerationResult r) {
+    if (listener != null) {
+      try {
+        listener.accept(r);
+      } catch (RuntimeException e) {
+        // A failing listener must not kill the engine thread that serves every other request.
+        all.completeExceptionally(e);
+      }
+    }
+    done.add(r);
+    if (done.size() == request.params().n()) {
+      List<GenerationResult> sorted = new ArrayList<>(done);
+      sorted.sort(java.util.Comparator.comparingInt(GenerationResult::sample));
+      all.complete(List.copyOf(sorted));
+    }
+  }
+}
