@@ -36,11 +36,18 @@ public final class GreedyGenerator {
   }
 
   public List<int[]> generate(List<int[]> prompts, int maxNewTokens, int[] stopIds, StepListener listener) {
+    int[] limits = new int[prompts.size()];
+    Arrays.fill(limits, maxNewTokens);
+    return generate(prompts, limits, stopIds, listener);
+  }
+
+  /** As above with a token limit per prompt (the static-batching baseline of the reasoning benchmark). */
+  public List<int[]> generate(List<int[]> prompts, int[] maxNewTokens, int[] stopIds, StepListener listener) {
     if (prompts.isEmpty()) return List.of();
-    if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be >= 1");
+    if (Arrays.stream(maxNewTokens).anyMatch(m -> m < 1)) throw new IllegalArgumentException("maxNewTokens must be >= 1");
     int b = prompts.size();
     int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-    int maxLen = longest + maxNewTokens;
+    int maxLen = longest + Arrays.stream(maxNewTokens).max().orElse(1);
     int perSeq = (maxLen + BLOCK_SIZE - 1) / BLOCK_SIZE;
     List<List<Integer>> out = new ArrayList<>();
     for (int i = 0; i < b; i++) out.add(new ArrayList<>());
@@ -57,7 +64,7 @@ public final class GreedyGenerator {
         for (int i : seqs) {
           out.get(i).add(next[indexOf(seqs, i)]);
           boolean stopped = Arrays.stream(stopIds).anyMatch(s -> s == out.get(i).get(out.get(i).size() - 1));
-          if (!stopped && out.get(i).size() < maxNewTokens) active.add(i);
+          if (!stopped && out.get(i).size() < maxNewTokens[i]) active.add(i);
         }
         if (active.isEmpty()) break;
         int[] nextSeqs = active.stream().mapToInt(Integer::intValue).toArray();

@@ -313,6 +313,7 @@ public final class Engine implements AutoCloseable {
       Map<Integer, Boolean> wasForced) {
     try (StepResult r = model.forward(cache, batch)) {
       float[][] logits = null;
+      int[] argmax = null;
       for (int i = 0; i < sched.size(); i++) {
         ScheduledSeq s = sched.get(i);
         Seq seq = seqs.get(s.seqId());
@@ -322,8 +323,15 @@ public final class Engine implements AutoCloseable {
           wasForced.put(s.seqId(), true);
           continue;
         }
-        if (logits == null) logits = r.toFloatArrays();
         GenerationRequest req = seq.handle.request();
+        var params = req.params();
+        if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null) {
+          // Plain greedy needs no logits on the Java side: one device argmax for the whole batch.
+          if (argmax == null) argmax = r.argmax();
+          sampled.put(s.seqId(), argmax[i]);
+          continue;
+        }
+        if (logits == null) logits = r.toFloatArrays();
         double u = SampleRandom.uniform(req.params().seed(), req.id(), seq.sample, seq.counts.outputLength());
         SampledToken tok = sampler.sample(logits[i], req.params(), seq.counts, u);
         if (seq.logprobs != null) seq.logprobs.add(tok.logprob());

@@ -111,7 +111,6 @@ public final class DecoderModel implements AutoCloseable {
     int valid = batch.totalNewTokens();
     long[] validRows = new long[valid];
     long[] writeRows = new long[valid];
-    long[] readRows = new long[b * len]; // (B, L) cache rows; past a sequence's length: row 0, masked
     long[] lastRows = new long[b];
     int v = 0;
     for (int bi = 0; bi < b; bi++) {
@@ -128,19 +127,15 @@ public final class DecoderModel implements AutoCloseable {
           writeRows[v++] = cache.row(table, start + ti);
         }
       }
-      for (int p = 0; p < start + seq.length; p++) {
-        readRows[bi * len + p] = cache.row(table, p);
-      }
       lastRows[bi] = (long) bi * t + seq.length - 1;
     }
     boolean padded = valid != n;
     NDArray posIdx = step.create(positions);
     NDArray writeIdx = step.create(writeRows);
-    NDArray readIdx = step.create(readRows).reshape(b, len);
     NDArray validIdx = padded ? step.create(validRows) : null;
-    NDArray mask = attentionMask(step, batch, b, t, len);
+    AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
     NDArray[] cosSin = rope.tables(posIdx, n, step);
-    int[] dims = {b, t, len};
+    int[] dims = {b, t};
 
     NDArray x = weights.embedding().get(step, new NDIndex("{}", step.create(tokens))); // (N, h)
     for (int l = 0; l < weights.layers().size(); l++) {
@@ -148,7 +143,7 @@ public final class DecoderModel implements AutoCloseable {
       // before the next layer runs; only the new residual stream moves up to the step's scope.
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, dims, cosSin, mask, writeIdx, readIdx, validIdx);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, dims, cosSin, plan, writeIdx, validIdx);
         next.attach(step);
         x.close();
         x = next;
@@ -160,10 +155,9 @@ public final class DecoderModel implements AutoCloseable {
 
   /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int[] dims,
-      NDArray[] cosSin, NDArray mask, NDArray writeIdx, NDArray readIdx, NDArray validIdx) {
+      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx, NDArray validIdx) {
     int b = dims[0];
     int t = dims[1];
-    int len = dims[2];
     int n = b * t;
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
@@ -185,15 +179,16 @@ public final class DecoderModel implements AutoCloseable {
     } else {
       cache.write(l, writeIdx, k, val);
     }
-    NDArray[] kv = cache.read(l, readIdx, scope); // (B, nKv, L, hd)
-    // GQA without copying K/V per query head: the g query heads of one KV head become rows of one matrix.
-    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-    NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); 1/sqrt(hd) is in q
-    if (mask != null) {
-      scores = scores.reshape(b, nKv, g, t, len).add(mask).reshape(b, nKv, g * t, len);
+    NDArray attn;
+    if (plan.groups.size() == 1) {
+      attn = attend(scope, cache, l, q, plan.groups.get(0), t);
+    } else {
+      ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+      for (AttentionPlan.Group grp : plan.groups) {
+        parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp, t));
+      }
+      attn = ai.djl.ndarray.NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
-    NDArray attn = scores.softmax(-1).matMul(kv[1]) // (B, nKv, g·T, hd)
-        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
     NDArray h = x.add(w.o().apply(attn));
     // --- MLP block: h + down(silu(gate) * up)
     NDArray gateUp = w.gateUp().apply(rmsNorm(h, w.postNorm()));
@@ -203,24 +198,23 @@ public final class DecoderModel implements AutoCloseable {
     return h.add(w.down().apply(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up)));
   }
 
-  /**
-   * Additive mask (B, 1, 1, T, L): query ti of sequence bi sees keys j ≤ starts[bi] + ti. Null when
-   * every query may see every key (all sequences one token at the same length): the common decode case.
-   */
-  private NDArray attentionMask(NDManager step, StepBatch batch, int b, int t, int len) {
-    boolean needed = t > 1;
-    for (int bi = 0; bi < b && !needed; bi++) {
-      needed = batch.starts()[bi] + 1 != len;
+  /** Attention of one group's queries (rows, nH, hd) over its gathered keys/values → (rows, nH·hd). */
+  private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp, int t) {
+    int b = grp.size();
+    int len = grp.len();
+    int nH = config.numHeads();
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+    NDArray[] kv = cache.read(l, grp.readRows(), scope); // (B, nKv, L, hd)
+    // GQA without copying K/V per query head: the g query heads of one KV head become rows of one matrix.
+    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+    NDArray scores = qg.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L); 1/sqrt(hd) is in q
+    if (grp.mask() != null) {
+      scores = scores.reshape(b, nKv, g, t, len).add(grp.mask()).reshape(b, nKv, g * t, len);
     }
-    if (!needed) return null;
-    float[] m = new float[b * t * len];
-    for (int bi = 0; bi < b; bi++) {
-      for (int ti = 0; ti < t; ti++) {
-        int visible = batch.starts()[bi] + ti + 1;
-        Arrays.fill(m, (bi * t + ti) * len + Math.min(visible, len), (bi * t + ti + 1) * len, Float.NEGATIVE_INFINITY);
-      }
-    }
-    return step.create(m, new Shape(b, 1, 1, t, len)).toType(device.dataType(), false);
+    return scores.softmax(-1).matMul(kv[1]) // (B, nKv, g·T, hd)
+        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, nH * hd);
   }
 
   /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. */

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.tokenmill.engine.bench.DecodeBenchmark;
+import io.tokenmill.engine.bench.ReasoningWorkloadBenchmark;
 import io.tokenmill.engine.bench.Roofline;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.model.ModelDir;
@@ -43,8 +44,32 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "bench/results", description = "JSON output directory (default: ${DEFAULT-VALUE})")
   Path outDir;
 
+  @Option(names = "--workload", defaultValue = "decode",
+      description = "decode (prefill/decode vs roofline) or reasoning (continuous vs static batching) (default: ${DEFAULT-VALUE})")
+  String workload;
+
+  @Option(names = "--requests", defaultValue = "128", description = "reasoning workload: requests (default: ${DEFAULT-VALUE})")
+  int requests;
+
+  @Option(names = "--max-batch", defaultValue = "32", description = "reasoning workload: max batch of both modes (default: ${DEFAULT-VALUE})")
+  int maxBatch;
+
+  @Option(names = "--min-len", defaultValue = "20", description = "reasoning workload: shortest output (default: ${DEFAULT-VALUE})")
+  int minLen;
+
+  @Option(names = "--max-len", defaultValue = "2000", description = "reasoning workload: longest output (default: ${DEFAULT-VALUE})")
+  int maxLen;
+
+  @Option(names = "--median-len", defaultValue = "150", description = "reasoning workload: median output, log-normal (default: ${DEFAULT-VALUE})")
+  int medianLen;
+
+  @Option(names = "--seed", defaultValue = "1", description = "workload seed (default: ${DEFAULT-VALUE})")
+  long seed;
+
   @Override
   public Integer call() throws Exception {
+    if (workload.equals("reasoning")) return reasoning();
+    if (!workload.equals("decode")) throw new IllegalArgumentException("--workload must be decode or reasoning");
     ComputeDevice dev = ComputeDevice.parse(device);
     ModelConfig config = ModelDir.open(model).config();
     System.out.printf("measuring roofline on %s ...%n", dev);
@@ -90,11 +115,50 @@ final class BenchCommand implements Callable<Integer> {
       json.addProperty("cores", Runtime.getRuntime().availableProcessors());
       json.add("results", rows);
     }
+    write(json, "bench");
+    return 0;
+  }
+
+  private Integer reasoning() throws Exception {
+    ComputeDevice dev = ComputeDevice.parse(device);
+    ModelConfig config = ModelDir.open(model).config();
+    var w = ReasoningWorkloadBenchmark.workload(requests, minLen, maxLen, medianLen, config.vocabSize(), seed);
+    int[] lens = w.outputLengths().clone();
+    java.util.Arrays.sort(lens);
+    System.out.printf("workload: %d requests, output tokens %d..%d (median %d, total %d), max batch %d, %s%n",
+        requests, lens[0], lens[lens.length - 1], lens[lens.length / 2], w.totalOutputTokens(), maxBatch, dev);
+    try (DecoderModel m = DecoderModel.load(config, model, dev)) {
+      ReasoningWorkloadBenchmark.run(m, ReasoningWorkloadBenchmark.workload(8, 8, 16, 10, config.vocabSize(), 0), 4); // warm-up
+      var r = ReasoningWorkloadBenchmark.run(m, w, maxBatch);
+      System.out.printf("%-12s %10s %12s %10s %8s%n", "mode", "seconds", "output tok/s", "occupancy", "steps");
+      System.out.printf("%-12s %10.1f %12.1f %10.2f %8d%n", "continuous", r.continuous().seconds(),
+          r.continuous().tokensPerSecond(), r.continuous().occupancy(), r.continuous().steps());
+      System.out.printf("%-12s %10.1f %12.1f %10.2f %8d%n", "static", r.staticBatching().seconds(),
+          r.staticBatching().tokensPerSecond(), r.staticBatching().occupancy(), r.staticBatching().steps());
+      System.out.printf("continuous / static throughput: %.2fx; prefill tokens %d, decode tokens %d, preemptions %d%n",
+          r.speedup(), r.engine().prefillTokens(), r.engine().decodeTokens(), r.engine().preemptions());
+      JsonObject json = new JsonObject();
+      json.addProperty("workload", "reasoning");
+      json.addProperty("model", model.toString());
+      json.addProperty("device", dev.toString());
+      json.addProperty("requests", requests);
+      json.addProperty("max_batch", maxBatch);
+      json.addProperty("output_tokens", w.totalOutputTokens());
+      json.addProperty("continuous_tok_s", r.continuous().tokensPerSecond());
+      json.addProperty("continuous_occupancy", r.continuous().occupancy());
+      json.addProperty("static_tok_s", r.staticBatching().tokensPerSecond());
+      json.addProperty("static_occupancy", r.staticBatching().occupancy());
+      json.addProperty("speedup", r.speedup());
+      write(json, "reasoning");
+    }
+    return 0;
+  }
+
+  private void write(JsonObject json, String kind) throws java.io.IOException {
     Files.createDirectories(outDir);
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path out = outDir.resolve("bench-" + stamp + "-" + model.getFileName() + ".json");
+    Path out = outDir.resolve(kind + "-" + stamp + "-" + model.getFileName() + ".json");
     Files.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(json));
     System.out.println("wrote " + out);
-    return 0;
   }
 }
