@@ -92,13 +92,15 @@ final class AttentionPlan {
       for (int p = 0; p < ctx; p++) read[j * len + p] = cache.row(batch.blockTables()[s], p);
     }
     if (needMask) {
-      // Query ti of a sequence sees keys j <= start + ti (causal within the new run, everything cached before).
-      mask = new float[size * t * len];
+      // Query ti of a sequence sees keys p <= start + ti (causal within the new run, everything cached
+      // before). Laid out (size, 1, L, 1, T) to match the transposed scores (B, nKv, L, g, T).
+      mask = new float[size * len * t];
       for (int j = 0; j < size; j++) {
         int start = batch.starts()[seqs[j]];
-        for (int ti = 0; ti < t; ti++) {
-          int visible = Math.min(start + ti + 1, len);
-          Arrays.fill(mask, (j * t + ti) * len + visible, (j * t + ti + 1) * len, Float.NEGATIVE_INFINITY);
+        for (int p = 0; p < len; p++) {
+          for (int ti = 0; ti < t; ti++) {
+            if (p > start + ti) mask[(j * len + p) * t + ti] = Float.NEGATIVE_INFINITY;
+          }
         }
       }
     }
@@ -111,6 +113,6 @@ final class AttentionPlan {
       rows = step.create(q);
     }
     return new Group(rows, size, len, step.create(read).reshape(size, len),
-        mask == null ? null : step.create(mask, new Shape(size, 1, 1, t, len)).toType(dtype, false));
+        mask == null ? null : step.create(mask, new Shape(size, 1, len, 1, t)).toType(dtype, false));
   }
 }
