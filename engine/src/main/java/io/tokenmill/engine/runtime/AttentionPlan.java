@@ -11,19 +11,27 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * How one step's attention is grouped. Attention gathers each sequence's cached keys/values from the
- * paged pool, padded to the longest context in its group, so a 20-token sequence batched with a
- * 2,000-token one would copy and attend over 2,000 rows. When padding would waste more than half the
- * gathered rows (continuous batching mixes lengths all the time), sequences are grouped by context
- * length in power-of-two buckets: each group pads at most 2×, at the price of a few extra ops.
+ * How one step's attention is grouped. Projections run on exactly the step's new tokens (no padding),
+ * but attention needs rectangles: (sequences × new tokens) queries against (sequences × context) keys
+ * gathered from the paged pool. A continuous-batching step mixes decodes (1 token, contexts from tens to
+ * thousands) with prefill chunks (many tokens), so:
+ *
+ * <ul>
+ *   <li>each prefill chunk attends in a group of its own (no query padding);
+ *   <li>decodes attend together, or — when padding every context to the longest would waste more than
+ *       half the gathered rows — in power-of-two context-length buckets (each pads at most 2×).
+ * </ul>
  */
 final class AttentionPlan {
 
-  /** One group: its sequences' query rows (null = every row, in order), keys to gather, mask. */
-  record Group(NDArray queryRows, int size, int len, NDArray readRows, NDArray mask) {}
+  /**
+   * One group: which flattened token rows form its (size × t) queries (null = all rows, in order),
+   * the cache rows to gather (size × len), and the additive mask (null when nothing is hidden).
+   */
+  record Group(NDArray queryRows, int size, int t, int len, NDArray readRows, NDArray mask) {}
 
   final List<Group> groups;
-  /** Gathers group-ordered attention rows back into batch order; null for a single in-order group. */
+  /** Maps each token row to its row in the concatenated group outputs; null when there is one identity group. */
   final NDArray restoreOrder;
 
   private AttentionPlan(List<Group> groups, NDArray restoreOrder) {
@@ -33,57 +41,79 @@ final class AttentionPlan {
 
   static AttentionPlan build(StepBatch batch, KvCache cache, NDManager step, DataType dtype) {
     int b = batch.size();
-    int t = batch.maxNewTokens();
+    int[] offsets = new int[b];
     int[] context = new int[b];
-    long padded = 0;
-    long used = 0;
-    int longest = batch.maxContext();
-    for (int i = 0; i < b; i++) {
-      context[i] = batch.starts()[i] + batch.tokens()[i].length;
-      used += context[i];
-      padded += longest;
-    }
-    if (b == 1 || padded <= 2 * used) {
-      int[] all = IntStream.range(0, b).toArray();
-      return new AttentionPlan(List.of(group(batch, cache, step, dtype, all, t, false)), null);
-    }
-    Integer[] order = IntStream.range(0, b).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingInt(i -> context[i]));
+    int total = 0;
+    List<Integer> decodes = new ArrayList<>();
     List<int[]> members = new ArrayList<>();
-    List<Integer> current = new ArrayList<>();
-    int bucket = -1;
-    for (int i : order) {
-      int key = 32 - Integer.numberOfLeadingZeros(Math.max(63, context[i] - 1)); // ceil(log2), ≥ 64 rows
-      if (key != bucket && !current.isEmpty()) {
-        members.add(current.stream().mapToInt(Integer::intValue).toArray());
-        current.clear();
-      }
-      bucket = key;
-      current.add(i);
+    for (int i = 0; i < b; i++) {
+      offsets[i] = total;
+      total += batch.tokens()[i].length;
+      context[i] = batch.starts()[i] + batch.tokens()[i].length;
+      if (batch.tokens()[i].length == 1) decodes.add(i); else members.add(new int[] {i});
     }
-    members.add(current.stream().mapToInt(Integer::intValue).toArray());
-    if (members.size() == 1) { // all in one length bucket: padding is bounded already, keep batch order
-      return new AttentionPlan(List.of(group(batch, cache, step, dtype, IntStream.range(0, b).toArray(), t, false)), null);
+    members.addAll(0, decodeGroups(decodes, context));
+    if (members.size() == 1) {
+      int[] only = members.get(0);
+      boolean identity = only.length == b; // every sequence, in batch order, equal run lengths
+      for (int j = 0; identity && j < b; j++) identity = only[j] == j;
+      if (identity) return new AttentionPlan(List.of(group(batch, cache, step, dtype, only, offsets, false)), null);
     }
     List<Group> groups = new ArrayList<>();
-    long[] restore = new long[b * t];
+    long[] restore = new long[total];
     int at = 0;
     for (int[] m : members) {
-      groups.add(group(batch, cache, step, dtype, m, t, true));
-      for (int seq : m) {
-        for (int ti = 0; ti < t; ti++) restore[seq * t + ti] = at++;
+      Group grp = group(batch, cache, step, dtype, m, offsets, true);
+      groups.add(grp);
+      for (int j = 0; j < m.length; j++) {
+        int s = m[j];
+        for (int ti = 0; ti < batch.tokens()[s].length; ti++) restore[offsets[s] + ti] = at + (long) j * grp.t() + ti;
       }
+      at += grp.size() * grp.t();
     }
     return new AttentionPlan(groups, step.create(restore));
   }
 
-  private static Group group(StepBatch batch, KvCache cache, NDManager step, DataType dtype, int[] seqs, int t,
-      boolean selectRows) {
+  /** Decode sequences: one group, or power-of-two context buckets when padding would waste > 50%. */
+  private static List<int[]> decodeGroups(List<Integer> decodes, int[] context) {
+    if (decodes.isEmpty()) return List.of();
+    long used = 0;
+    int longest = 0;
+    for (int s : decodes) {
+      used += context[s];
+      longest = Math.max(longest, context[s]);
+    }
+    if ((long) longest * decodes.size() <= 2 * used) {
+      return List.of(decodes.stream().mapToInt(Integer::intValue).toArray());
+    }
+    Integer[] order = decodes.toArray(Integer[]::new);
+    Arrays.sort(order, Comparator.comparingInt(i -> context[i]));
+    List<int[]> out = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    int bucket = -1;
+    for (int s : order) {
+      int key = 32 - Integer.numberOfLeadingZeros(Math.max(63, context[s] - 1)); // ceil(log2), >= 64 rows
+      if (key != bucket && !current.isEmpty()) {
+        out.add(current.stream().mapToInt(Integer::intValue).toArray());
+        current.clear();
+      }
+      bucket = key;
+      current.add(s);
+    }
+    out.add(current.stream().mapToInt(Integer::intValue).toArray());
+    return out;
+  }
+
+  private static Group group(StepBatch batch, KvCache cache, NDManager step, DataType dtype, int[] seqs,
+      int[] offsets, boolean selectRows) {
     int size = seqs.length;
+    int t = 0;
     int len = 0;
-    for (int s : seqs) len = Math.max(len, batch.starts()[s] + batch.tokens()[s].length);
+    for (int s : seqs) {
+      t = Math.max(t, batch.tokens()[s].length);
+      len = Math.max(len, batch.starts()[s] + batch.tokens()[s].length);
+    }
     long[] read = new long[size * len]; // past a sequence's context: row 0, masked
-    float[] mask = null;
     boolean needMask = t > 1;
     for (int j = 0; j < size; j++) {
       int s = seqs[j];
@@ -91,9 +121,10 @@ final class AttentionPlan {
       needMask |= ctx != len;
       for (int p = 0; p < ctx; p++) read[j * len + p] = cache.row(batch.blockTables()[s], p);
     }
+    float[] mask = null;
     if (needMask) {
-      // Query ti of a sequence sees keys p <= start + ti (causal within the new run, everything cached
-      // before). Laid out (size, 1, L, 1, T) to match the transposed scores (B, nKv, L, g, T).
+      // Query ti sees keys p <= start + ti (causal within the new run, everything cached before). Laid out
+      // (size, 1, L, 1, T) to match the transposed scores (B, nKv, L, g, T).
       mask = new float[size * len * t];
       for (int j = 0; j < size; j++) {
         int start = batch.starts()[seqs[j]];
@@ -108,11 +139,13 @@ final class AttentionPlan {
     if (selectRows) {
       long[] q = new long[size * t];
       for (int j = 0; j < size; j++) {
-        for (int ti = 0; ti < t; ti++) q[j * t + ti] = (long) seqs[j] * t + ti;
+        int n = batch.tokens()[seqs[j]].length;
+        // Padding queries of a shorter run repeat its last token; their outputs are dropped by restoreOrder.
+        for (int ti = 0; ti < t; ti++) q[j * t + ti] = offsets[seqs[j]] + Math.min(ti, n - 1);
       }
       rows = step.create(q);
     }
-    return new Group(rows, size, len, step.create(read).reshape(size, len),
+    return new Group(rows, size, t, len, step.create(read).reshape(size, len),
         mask == null ? null : step.create(mask, new Shape(size, 1, len, 1, t)).toType(dtype, false));
   }
 }

@@ -101,41 +101,29 @@ public final class DecoderModel implements AutoCloseable {
 
   private NDArray run(NDManager step, KvCache cache, StepBatch batch) {
     int b = batch.size();
-    int t = batch.maxNewTokens();
-    int len = batch.maxContext();
-    int n = b * t;
-
-    // Row r = bi * t + ti holds token ti of sequence bi; shorter runs are padded (token 0) and ignored.
+    int n = batch.totalNewTokens();
+    // Rows are exactly the step's new tokens, sequence after sequence: a 64-token prefill chunk batched
+    // with 30 decodes costs 94 rows in every projection, not 31 × 64.
     long[] tokens = new long[n];
     long[] positions = new long[n];
-    int valid = batch.totalNewTokens();
-    long[] validRows = new long[valid];
-    long[] writeRows = new long[valid];
+    long[] writeRows = new long[n];
     long[] lastRows = new long[b];
-    int v = 0;
+    int r = 0;
     for (int bi = 0; bi < b; bi++) {
       int[] seq = batch.tokens()[bi];
-      int[] table = batch.blockTables()[bi];
       int start = batch.starts()[bi];
-      for (int ti = 0; ti < t; ti++) {
-        int r = bi * t + ti;
-        positions[r] = start + Math.min(ti, seq.length - 1); // padding rows repeat a real position
-        if (ti < seq.length) {
-          checkToken(seq[ti], bi);
-          tokens[r] = seq[ti];
-          validRows[v] = r;
-          writeRows[v++] = cache.row(table, start + ti);
-        }
+      for (int ti = 0; ti < seq.length; ti++, r++) {
+        checkToken(seq[ti], bi);
+        tokens[r] = seq[ti];
+        positions[r] = start + ti;
+        writeRows[r] = cache.row(batch.blockTables()[bi], start + ti);
       }
-      lastRows[bi] = (long) bi * t + seq.length - 1;
+      lastRows[bi] = r - 1;
     }
-    boolean padded = valid != n;
     NDArray posIdx = step.create(positions);
     NDArray writeIdx = step.create(writeRows);
-    NDArray validIdx = padded ? step.create(validRows) : null;
     AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
     NDArray[] cosSin = rope.tables(posIdx, n, step);
-    int[] dims = {b, t};
 
     NDArray x = weights.embedding().get(step, new NDIndex("{}", step.create(tokens))); // (N, h)
     for (int l = 0; l < weights.layers().size(); l++) {
@@ -143,22 +131,19 @@ public final class DecoderModel implements AutoCloseable {
       // before the next layer runs; only the new residual stream moves up to the step's scope.
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, dims, cosSin, plan, writeIdx, validIdx);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, writeIdx);
         next.attach(step);
         x.close();
         x = next;
       }
     }
-    NDArray last = (t == 1) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
+    NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
     return weights.lmHead().apply(rmsNorm(last, weights.finalNorm())); // (B, vocab)
   }
 
   /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
-  private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int[] dims,
-      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx, NDArray validIdx) {
-    int b = dims[0];
-    int t = dims[1];
-    int n = b * t;
+  private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
+      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx) {
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
     int hd = config.headDim();
@@ -173,19 +158,14 @@ public final class DecoderModel implements AutoCloseable {
     qk = rope.apply(qk, cosSin);
     NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
     NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
-    if (validIdx != null) {
-      NDIndex rows = new NDIndex("{}", validIdx);
-      cache.write(l, writeIdx, k.get(rows), val.get(rows));
-    } else {
-      cache.write(l, writeIdx, k, val);
-    }
+    cache.write(l, writeIdx, k, val);
     NDArray attn;
-    if (plan.groups.size() == 1) {
-      attn = attend(scope, cache, l, q, plan.groups.get(0), t);
+    if (plan.restoreOrder == null) {
+      attn = attend(scope, cache, l, q, plan.groups.get(0));
     } else {
       ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
       for (AttentionPlan.Group grp : plan.groups) {
-        parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp, t));
+        parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp));
       }
       attn = ai.djl.ndarray.NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
@@ -199,8 +179,9 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /** Attention of one group's queries (rows, nH, hd) over its gathered keys/values → (rows, nH·hd). */
-  private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp, int t) {
+  private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp) {
     int b = grp.size();
+    int t = grp.t();
     int len = grp.len();
     int nH = config.numHeads();
     int nKv = config.numKvHeads();

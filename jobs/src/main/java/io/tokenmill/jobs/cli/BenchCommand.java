@@ -135,8 +135,9 @@ final class BenchCommand implements Callable<Integer> {
           r.continuous().tokensPerSecond(), r.continuous().occupancy(), r.continuous().steps());
       System.out.printf("%-12s %10.1f %12.1f %10.2f %8d%n", "static", r.staticBatching().seconds(),
           r.staticBatching().tokensPerSecond(), r.staticBatching().occupancy(), r.staticBatching().steps());
-      System.out.printf("continuous / static throughput: %.2fx; prefill tokens %d, decode tokens %d, preemptions %d%n",
-          r.speedup(), r.engine().prefillTokens(), r.engine().decodeTokens(), r.engine().preemptions());
+      System.out.printf("continuous / static throughput: %.2fx; prefill tokens %d, decode tokens %d, preemptions %d, "
+          + "engine time in forward+sampling %.1f s%n", r.speedup(), r.engine().prefillTokens(), r.engine().decodeTokens(),
+          r.engine().preemptions(), r.engine().forwardSeconds());
       JsonObject json = new JsonObject();
       json.addProperty("workload", "reasoning");
       json.addProperty("model", model.toString());
