@@ -16,11 +16,10 @@ import java.util.stream.IntStream;
  * gathered from the paged pool. A continuous-batching step mixes decodes (1 token, contexts from tens to
  * thousands) with prefill chunks (many tokens), so:
  *
- * <ul>
- *   <li>each prefill chunk attends in a group of its own (no query padding);
- *   <li>decodes attend together, or — when padding every context to the longest would waste more than
- *       half the gathered rows — in power-of-two context-length buckets (each pads at most 2×).
- * </ul>
+ * when padding every sequence to the longest run and context would waste more than half the work (and
+ * more than {@link #MIN_WASTED_ROWS_TO_SPLIT} key rows), sequences attend in groups bucketed by
+ * power-of-two run length and context (decodes apart from prefill chunks); otherwise in one padded group,
+ * because for small batches the extra ops of several groups cost more than the padding.
  */
 final class AttentionPlan {
 
@@ -39,25 +38,35 @@ final class AttentionPlan {
     this.restoreOrder = restoreOrder;
   }
 
+  /** Below this many wasted key rows, one padded group is cheaper than the extra ops of several. */
+  static final long MIN_WASTED_ROWS_TO_SPLIT = 8192;
+
   static AttentionPlan build(StepBatch batch, KvCache cache, NDManager step, DataType dtype) {
     int b = batch.size();
     int[] offsets = new int[b];
     int[] context = new int[b];
+    int[] run = new int[b];
     int total = 0;
-    List<Integer> decodes = new ArrayList<>();
-    List<int[]> members = new ArrayList<>();
+    long used = 0;
     for (int i = 0; i < b; i++) {
       offsets[i] = total;
-      total += batch.tokens()[i].length;
-      context[i] = batch.starts()[i] + batch.tokens()[i].length;
-      if (batch.tokens()[i].length == 1) decodes.add(i); else members.add(new int[] {i});
+      run[i] = batch.tokens()[i].length;
+      total += run[i];
+      context[i] = batch.starts()[i] + run[i];
+      used += (long) run[i] * context[i];
     }
-    members.addAll(0, decodeGroups(decodes, context));
+    long padded = (long) b * batch.maxNewTokens() * batch.maxContext();
+    List<int[]> members;
+    if (padded <= 2 * used || padded - used < MIN_WASTED_ROWS_TO_SPLIT) {
+      members = List.<int[]>of(IntStream.range(0, b).toArray());
+    } else {
+      members = buckets(b, run, context);
+    }
     if (members.size() == 1) {
-      int[] only = members.get(0);
-      boolean identity = only.length == b; // every sequence, in batch order, equal run lengths
-      for (int j = 0; identity && j < b; j++) identity = only[j] == j;
-      if (identity) return new AttentionPlan(List.of(group(batch, cache, step, dtype, only, offsets, false)), null);
+      boolean equalRuns = Arrays.stream(run).allMatch(x -> x == run[0]);
+      if (equalRuns) { // (B, T) rows in batch order already: no query gather, no reordering
+        return new AttentionPlan(List.of(group(batch, cache, step, dtype, members.get(0), offsets, false)), null);
+      }
     }
     List<Group> groups = new ArrayList<>();
     long[] restore = new long[total];
@@ -67,41 +76,31 @@ final class AttentionPlan {
       groups.add(grp);
       for (int j = 0; j < m.length; j++) {
         int s = m[j];
-        for (int ti = 0; ti < batch.tokens()[s].length; ti++) restore[offsets[s] + ti] = at + (long) j * grp.t() + ti;
+        for (int ti = 0; ti < run[s]; ti++) restore[offsets[s] + ti] = at + (long) j * grp.t() + ti;
       }
       at += grp.size() * grp.t();
     }
     return new AttentionPlan(groups, step.create(restore));
   }
 
-  /** Decode sequences: one group, or power-of-two context buckets when padding would waste > 50%. */
-  private static List<int[]> decodeGroups(List<Integer> decodes, int[] context) {
-    if (decodes.isEmpty()) return List.of();
-    long used = 0;
-    int longest = 0;
-    for (int s : decodes) {
-      used += context[s];
-      longest = Math.max(longest, context[s]);
+  /**
+   * Groups by (new-token run, context) in power-of-two buckets, decodes (run 1) apart from prefill
+   * chunks: inside a group queries pad at most 2× and keys at most 2×.
+   */
+  private static List<int[]> buckets(int b, int[] run, int[] context) {
+    java.util.Map<Long, List<Integer>> byKey = new java.util.TreeMap<>();
+    for (int i = 0; i < b; i++) {
+      long runKey = run[i] == 1 ? 0 : 1 + ceilLog2(run[i]);
+      long key = (runKey << 32) | ceilLog2(Math.max(64, context[i]));
+      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
     }
-    if ((long) longest * decodes.size() <= 2 * used) {
-      return List.of(decodes.stream().mapToInt(Integer::intValue).toArray());
-    }
-    Integer[] order = decodes.toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingInt(i -> context[i]));
     List<int[]> out = new ArrayList<>();
-    List<Integer> current = new ArrayList<>();
-    int bucket = -1;
-    for (int s : order) {
-      int key = 32 - Integer.numberOfLeadingZeros(Math.max(63, context[s] - 1)); // ceil(log2), >= 64 rows
-      if (key != bucket && !current.isEmpty()) {
-        out.add(current.stream().mapToInt(Integer::intValue).toArray());
-        current.clear();
-      }
-      bucket = key;
-      current.add(s);
-    }
-    out.add(current.stream().mapToInt(Integer::intValue).toArray());
+    byKey.values().forEach(v -> out.add(v.stream().mapToInt(Integer::intValue).toArray()));
     return out;
+  }
+
+  private static int ceilLog2(int x) {
+    return 32 - Integer.numberOfLeadingZeros(x - 1);
   }
 
   private static Group group(StepBatch batch, KvCache cache, NDManager step, DataType dtype, int[] seqs,
