@@ -1,6 +1,8 @@
 package io.tokenmill.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -8,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The Llama/Qwen2/Qwen3 decoder on DJL NDArrays: one batched call runs any mix of prefill chunks and
@@ -147,7 +148,6 @@ public final class DecoderModel implements AutoCloseable {
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
     int hd = config.headDim();
-    int g = config.groupSize();
     // --- attention block: x + o(attn(norm(x)))
     NDArray qkv = w.qkv().apply(rmsNorm(x, w.inputNorm())).reshape(n, nH + 2 * nKv, hd);
     NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
@@ -163,11 +163,11 @@ public final class DecoderModel implements AutoCloseable {
     if (plan.restoreOrder == null) {
       attn = attend(scope, cache, l, q, plan.groups.get(0));
     } else {
-      ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+      NDList parts = new NDList();
       for (AttentionPlan.Group grp : plan.groups) {
         parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp));
       }
-      attn = ai.djl.ndarray.NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
+      attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
     NDArray h = x.add(w.o().apply(attn));
     // --- MLP block: h + down(silu(gate) * up)
