@@ -77,7 +77,7 @@ public final class Engine implements AutoCloseable {
     final ArrayDeque<Integer> forced = new ArrayDeque<>();
     final StopStringMatcher stops;
     final StreamDecoder decoder;
-    final List<Float> logprobs;
+    final List<SampledToken> logprobs; // aligned with the output tokens when requested
     boolean stopped;
     String stopText;
     long firstScheduledNanos = -1;
@@ -319,8 +319,10 @@ public final class Engine implements AutoCloseable {
         Seq seq = seqs.get(s.seqId());
         if (!s.producesToken() || seq == null) continue;
         if (!seq.forced.isEmpty()) {
-          sampled.put(s.seqId(), seq.forced.poll());
+          int forcedToken = seq.forced.poll();
+          sampled.put(s.seqId(), forcedToken);
           wasForced.put(s.seqId(), true);
+          if (seq.logprobs != null) seq.logprobs.add(SampledToken.of(forcedToken)); // not sampled: NaN logprob
           continue;
         }
         GenerationRequest req = seq.handle.request();
@@ -334,7 +336,7 @@ public final class Engine implements AutoCloseable {
         if (logits == null) logits = r.toFloatArrays();
         double u = SampleRandom.uniform(req.params().seed(), req.id(), seq.sample, seq.counts.outputLength());
         SampledToken tok = sampler.sample(logits[i], req.params(), seq.counts, u);
-        if (seq.logprobs != null) seq.logprobs.add(tok.logprob());
+        if (seq.logprobs != null) seq.logprobs.add(tok);
         sampled.put(s.seqId(), tok.tokenId());
       }
     }
@@ -409,11 +411,7 @@ public final class Engine implements AutoCloseable {
         answerTokens = rr.answerTokens();
         reason = rr.finishReason();
       }
-      float[] lp = null;
-      if (seq.logprobs != null) {
-        lp = new float[seq.logprobs.size()];
-        for (int i = 0; i < lp.length; i++) lp[i] = seq.logprobs.get(i);
-      }
+      List<SampledToken> lp = seq.logprobs == null ? null : List.copyOf(seq.logprobs);
       result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, text, reasoning, answer,
           reasoningTokens, answerTokens, reason, null, lp, queue, ttft, latency);
       finishedSamples++;

@@ -5,7 +5,9 @@ import io.tokenmill.engine.reasoning.FinishReason;
 /**
  * One finished sample. {@code text} is the whole decoded output (think block included, stop string
  * and end-of-sequence token excluded); {@code reasoning} / {@code answer} are its parsed parts (answer is
- * null when reasoning never ended). Times are milliseconds from submission.
+ * null when reasoning never ended). {@code logprobs}, when requested, has one entry per output token: the
+ * chosen token's log-probability and the top-k alternatives (NaN for tokens the thinking budget forced).
+ * Times are milliseconds from submission.
  */
 public record GenerationResult(
     String id,
@@ -19,7 +21,7 @@ public record GenerationResult(
     int answerTokens,
     FinishReason finishReason,
     String error,
-    float[] logprobs,
+    java.util.List<io.tokenmill.engine.sampling.SampledToken> logprobs,
     long queueMs,
     long ttftMs,
     long latencyMs) {

@@ -184,4 +184,21 @@ class EngineTest {
       }
     }
   }
+
+  @Test
+  void logprobsAreAlignedWithOutputTokens() throws Exception {
+    SamplingParams p = SamplingParams.builder().optTemperature(0.8).optSeed(5).optMaxNewTokens(9).optIgnoreEos(true)
+        .optLogprobs(3).build();
+    try (Engine e = engine(2, 64L << 20)) {
+      GenerationResult r = one(e, new GenerationRequest("lp", prompt(6, 3), p));
+      assertEquals(9, r.logprobs().size());
+      for (int i = 0; i < 9; i++) {
+        var t = r.logprobs().get(i);
+        assertEquals(r.outputIds()[i], t.tokenId());
+        assertTrue(t.logprob() <= 0, "log-probability " + t.logprob());
+        assertEquals(3, t.topIds().length);
+        assertTrue(t.topLogprobs()[0] >= t.logprob() - 1e-6, "top-1 is at least the chosen token");
+      }
+    }
+  }
 }
