@@ -139,7 +139,12 @@ public final class Engine implements AutoCloseable {
       throws InterruptedException {
     if (!running) throw new IllegalStateException("engine is closed");
     RequestHandle h = new RequestHandle(request, listener, cancellations::add);
-    submissions.put(h);
+    while (!submissions.offer(h, 100, TimeUnit.MILLISECONDS)) {
+      if (!running) throw new IllegalStateException("engine is closed");
+    }
+    if (!running && submissions.remove(h)) {
+      throw new IllegalStateException("engine is closed"); // closed while we queued: nobody would serve it
+    }
     return h;
   }
 
@@ -175,6 +180,13 @@ public final class Engine implements AutoCloseable {
         synchronized (this) {
           failAll("engine step failed: " + e);
         }
+      } catch (Error e) {
+        // Out of memory or worse: nothing after this can be trusted. Stop taking work, fail everything.
+        running = false;
+        synchronized (this) {
+          failAll("engine stopped: " + e);
+        }
+        throw e;
       }
     }
     synchronized (this) {
@@ -202,8 +214,8 @@ public final class Engine implements AutoCloseable {
     if (problem == null) {
       try {
         for (int s = 0; s < n; s++) states.add(newSeq(h, s));
-      } catch (IllegalArgumentException e) {
-        problem = e.getMessage(); // e.g. a thinking budget on a tokenizer without </think>
+      } catch (RuntimeException e) {
+        problem = String.valueOf(e.getMessage()); // e.g. a thinking budget on a tokenizer without </think>
       }
     }
     if (problem != null) {
@@ -283,13 +295,16 @@ public final class Engine implements AutoCloseable {
     } catch (RuntimeException e) {
       // NOTE: a failed forward (bad input that slipped through, device error) fails the requests in this
       // step only; the scheduler is told nothing was sampled so it stays consistent for everyone else.
+      // Retire the step's sequences first: update() then expects no token from them and commits none of
+      // their blocks to the prefix cache (their K/V were never written).
       forwardNanos += System.nanoTime() - t0;
-      scheduler.update(out, Map.of());
+      List<FinishedSeq> failed = new ArrayList<>();
       for (ScheduledSeq s : sched) {
-        Seq seq = seqs.get(s.seqId());
-        if (seq == null) continue;
-        for (FinishedSeq f : scheduler.abort(seq.handle.request().id())) complete(f, FinishReason.ERROR, "forward failed: " + e);
+        FinishedSeq f = scheduler.finish(s.seqId(), SeqStatus.FINISHED_ABORTED, "forward failed: " + e);
+        if (f != null) failed.add(f);
       }
+      scheduler.update(out, Map.of());
+      for (FinishedSeq f : failed) complete(f, FinishReason.ERROR, "forward failed: " + e);
       return;
     }
     forwardNanos += System.nanoTime() - t0;
@@ -389,7 +404,9 @@ public final class Engine implements AutoCloseable {
       boolean stopped = seq.stopped;
       boolean hitLength = !stopped;
       int visible = out.length;
-      if (stopped && visible > 0 && (contains(eosIds, out[visible - 1]) || contains(r.params().stopTokenIds(), out[visible - 1]))) {
+      int lastId = visible > 0 ? out[visible - 1] : -1;
+      if (stopped && seq.stopText == null
+          && ((!r.params().ignoreEos() && contains(eosIds, lastId)) || contains(r.params().stopTokenIds(), lastId))) {
         visible--;
       }
       int[] shown = Arrays.copyOf(out, visible);
@@ -418,12 +435,24 @@ public final class Engine implements AutoCloseable {
       outputTokens += out.length;
     }
     seq.handle.deliver(result);
-    if (seq.handle.results().isDone()) inFlight.remove(r.id());
+    releaseIfDone(seq.handle);
+  }
+
+  /** Forgets a request once all its samples were delivered (and only if the id still maps to it). */
+  private void releaseIfDone(RequestHandle h) {
+    if (h.allDelivered() && inFlight.get(h.request().id()) == h) inFlight.remove(h.request().id());
   }
 
   private void failAll(String reason) {
     for (RequestHandle h : new ArrayList<>(inFlight.values())) {
       for (FinishedSeq f : scheduler.abort(h.request().id())) complete(f, FinishReason.ERROR, reason);
+    }
+    // Samples the scheduler already retired but that were never delivered (the failure hit in between).
+    for (Map.Entry<Integer, Seq> e : new ArrayList<>(seqs.entrySet())) {
+      Seq seq = seqs.remove(e.getKey());
+      GenerationRequest r = seq.handle.request();
+      seq.handle.deliver(GenerationResult.failed(r.id(), seq.sample, r.promptIds().length, FinishReason.ERROR, reason, 0));
+      releaseIfDone(seq.handle);
     }
     RequestHandle h;
     while ((h = submissions.poll()) != null) {
@@ -443,9 +472,10 @@ public final class Engine implements AutoCloseable {
     running = false;
     thread.interrupt();
     try {
-      thread.join(10_000);
+      thread.join(); // a long prefill may be in flight: its forward still uses the cache
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return; // leave the cache to the model's manager rather than free it under a running forward
     }
     cache.close();
   }

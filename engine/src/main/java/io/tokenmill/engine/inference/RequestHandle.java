@@ -18,6 +18,7 @@ public final class RequestHandle {
   private final CompletableFuture<List<GenerationResult>> all = new CompletableFuture<>();
   private final List<GenerationResult> done = Collections.synchronizedList(new ArrayList<>());
   private final Runnable canceller;
+  private RuntimeException listenerFailure;
   final long submittedNanos = System.nanoTime();
 
   RequestHandle(GenerationRequest request, Consumer<GenerationResult> listener, java.util.function.Consumer<RequestHandle> cancel) {
@@ -38,18 +39,28 @@ public final class RequestHandle {
     if (!all.isDone()) canceller.run();
   }
 
+  /** True once every sample has been handed over (even if the listener failed). */
+  boolean allDelivered() {
+    return done.size() == request.params().n();
+  }
+
   /** Called by the engine thread once per sample. */
   void deliver(GenerationResult r) {
     if (listener != null) {
       try {
         listener.accept(r);
       } catch (RuntimeException e) {
-        // A failing listener must not kill the engine thread that serves every other request.
-        all.completeExceptionally(e);
+        // A failing listener must not kill the engine thread that serves every other request; the
+        // request's future reports it, and its other samples still run to completion (or cancel()).
+        listenerFailure = e;
       }
     }
     done.add(r);
     if (done.size() == request.params().n()) {
+      if (listenerFailure != null) {
+        all.completeExceptionally(listenerFailure);
+        return;
+      }
       List<GenerationResult> sorted = new ArrayList<>(done);
       sorted.sort(java.util.Comparator.comparingInt(GenerationResult::sample));
       all.complete(List.copyOf(sorted));

@@ -28,6 +28,7 @@ public final class DecoderModel implements AutoCloseable {
   private final DecoderWeights weights;
   private final Rope rope;
   private final NDArray eps;
+  private final NDArray eps32;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
     this.config = config;
@@ -36,6 +37,7 @@ public final class DecoderModel implements AutoCloseable {
     this.weights = weights;
     this.rope = new Rope(config, manager.newSubManager(), device);
     this.eps = manager.create((float) config.rmsNormEps()).toType(device.dataType(), false);
+    this.eps32 = manager.create((float) config.rmsNormEps());
   }
 
   /** Loads {@code config.json} and the safetensors weights of a model dir onto a device. */
@@ -201,8 +203,16 @@ public final class DecoderModel implements AutoCloseable {
         .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, nH * hd);
   }
 
-  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. */
+  /**
+   * RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. In fp16 (GPU) the statistics are taken in
+   * fp32, as HF does: residual streams carry activations in the hundreds, whose squares overflow fp16.
+   */
   private NDArray rmsNorm(NDArray x, NDArray w) {
+    if (x.getDataType() == DataType.FLOAT16) {
+      NDArray xf = x.toType(DataType.FLOAT32, false);
+      NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(eps32).sqrt());
+      return normed.toType(DataType.FLOAT16, false).mul(w);
+    }
     return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
   }
 

@@ -201,4 +201,22 @@ class EngineTest {
       }
     }
   }
+
+  @Test
+  void closedEngineRefusesWorkAndAFailingListenerDoesNotStopOtherSamples() throws Exception {
+    Engine e = engine(2, 64L << 20);
+    SamplingParams p = SamplingParams.builder().optTemperature(1.0).optN(3).optMaxNewTokens(4).optIgnoreEos(true).build();
+    java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    RequestHandle h = e.submit(new GenerationRequest("l", prompt(5, 1), p), r -> {
+      seen.incrementAndGet();
+      throw new IllegalStateException("listener bug");
+    });
+    var ex = assertThrows(java.util.concurrent.ExecutionException.class, () -> h.results().get());
+    assertTrue(ex.getCause().getMessage().contains("listener bug"));
+    assertEquals(3, seen.get(), "every sample still reached the listener");
+    // The id is free again once all samples are delivered.
+    assertEquals(4, e.submit(new GenerationRequest("l", prompt(5, 1), sampled(4))).results().get().get(0).outputTokens());
+    e.close();
+    assertThrows(IllegalStateException.class, () -> e.submit(new GenerationRequest("late", prompt(5, 1), sampled(4))));
+  }
 }
