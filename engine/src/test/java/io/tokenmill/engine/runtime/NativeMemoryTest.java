@@ -78,8 +78,9 @@ class NativeMemoryTest {
       System.out.printf("live arrays %d -> %d, malloc in-use growth %d KB over %d steps%n", arraysAfterWarmup,
           arraysAtEnd, growth / 1024, steps - 1020);
       assertEquals(arraysAfterWarmup, arraysAtEnd, "arrays accumulated across steps");
-      // Array-level leaks fail the count above; this bound catches native leaks of >= 8 KB per step.
-      assertTrue(growth < (16L << 20), "malloc'd memory grew by " + growth / 1024 + " KB");
+      // Array-level leaks fail the count above; this bound catches native leaks of >= 16 KB per step
+      // (JVM-internal malloc noise measured here: up to ~14 MB late in a full test run).
+      assertTrue(growth < (32L << 20), "malloc'd memory grew by " + growth / 1024 + " KB");
     }
   }
 }
