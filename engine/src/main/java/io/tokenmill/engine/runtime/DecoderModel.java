@@ -102,9 +102,14 @@ public final class DecoderModel implements AutoCloseable {
     }
   }
 
+  /** Steps with fewer token rows than this run their small ops on one thread (see {@link Projection}). */
+  static final int NARROW_STEP_ROWS = 128;
+
   private NDArray run(NDManager step, KvCache cache, StepBatch batch) {
     int b = batch.size();
     int n = batch.totalNewTokens();
+    boolean narrow = n < NARROW_STEP_ROWS;
+    Projection.beginStep(narrow);
     // Rows are exactly the step's new tokens, sequence after sequence: a 64-token prefill chunk batched
     // with 30 decodes costs 94 rows in every projection, not 31 × 64.
     long[] tokens = new long[n];
@@ -134,24 +139,24 @@ public final class DecoderModel implements AutoCloseable {
       // before the next layer runs; only the new residual stream moves up to the step's scope.
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, writeIdx);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, writeIdx, narrow);
         next.attach(step);
         x.close();
         x = next;
       }
     }
     NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
-    return weights.lmHead().apply(rmsNorm(last, weights.finalNorm())); // (B, vocab)
+    return weights.lmHead().apply(rmsNorm(last, weights.finalNorm()), narrow); // (B, vocab)
   }
 
   /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx) {
+      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx, boolean narrow) {
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
     int hd = config.headDim();
     // --- attention block: x + o(attn(norm(x)))
-    NDArray qkv = w.qkv().apply(rmsNorm(x, w.inputNorm())).reshape(n, nH + 2 * nKv, hd);
+    NDArray qkv = w.qkv().apply(rmsNorm(x, w.inputNorm()), narrow).reshape(n, nH + 2 * nKv, hd);
     NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
     NDArray val = qkv.get(new NDIndex(":, {}:, :", nH + nKv)); // (N, nKv, hd)
     if (w.qkNorm() != null) {
@@ -171,13 +176,13 @@ public final class DecoderModel implements AutoCloseable {
       }
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
-    NDArray h = x.add(w.o().apply(attn));
+    NDArray h = x.add(w.o().apply(attn, narrow));
     // --- MLP block: h + down(silu(gate) * up)
-    NDArray gateUp = w.gateUp().apply(rmsNorm(h, w.postNorm()));
+    NDArray gateUp = w.gateUp().apply(rmsNorm(h, w.postNorm()), narrow);
     int inter = config.intermediateSize();
     NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
     NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
-    return h.add(w.down().apply(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up)));
+    return h.add(w.down().apply(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), narrow));
   }
 
   /** Attention of one group's queries (rows, nH, hd) over its gathered keys/values → (rows, nH·hd). */

@@ -22,7 +22,31 @@ record Projection(List<NDArray> weights, NDArray bias, boolean inputMajor) {
   /** Widest column chunk of a CPU projection. */
   static final int CPU_CHUNK = 2048;
 
-  NDArray apply(NDArray x) {
+  /**
+   * libtorch intra-op threads for GEMMs. In steps with few token rows everything else runs on one thread:
+   * forking OpenMP for a tiny op costs more than the op (measured: decode steps 16-17% faster at batch
+   * 1 and 8 on 2 cores, docs/PERFORMANCE.md). Default: {@code ai.djl.pytorch.num_threads}, else cores.
+   */
+  static final int GEMM_THREADS = Integer.getInteger("tokenmill.gemm_threads",
+      Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+
+  /** Applies the projection; with {@code narrowStep}, small ops around it run single-threaded. */
+  NDArray apply(NDArray x, boolean narrowStep) {
+    if (!narrowStep || GEMM_THREADS <= 1) return multiply(x);
+    JniUtils.setNumThreads(GEMM_THREADS);
+    try {
+      return multiply(x);
+    } finally {
+      JniUtils.setNumThreads(1);
+    }
+  }
+
+  /** Sets the thread count the step's non-GEMM ops run with. */
+  static void beginStep(boolean narrowStep) {
+    if (GEMM_THREADS > 1) JniUtils.setNumThreads(narrowStep ? 1 : GEMM_THREADS);
+  }
+
+  private NDArray multiply(NDArray x) {
     if (!inputMajor) {
       return JniUtils.linear((PtNDArray) x, (PtNDArray) weights.get(0), (PtNDArray) bias);
     }
