@@ -422,6 +422,14 @@ public final class Engine implements AutoCloseable {
         var parsed = ReasoningParser.parse(text, fmt, r.reasoning().enableThinking(),
             fmt.startsInsideThink(r.reasoning().enableThinking()));
         ReasoningResult rr = ReasoningResult.of(parsed, seq.thinking, stopped, hitLength);
+        if (!seq.forced.isEmpty()) {
+          // max_new_tokens cut a forced run short: the controller counted tokens never emitted. They are
+          // the tail of transition + </think> + after-think, so take them off the answer part first.
+          int pending = seq.forced.size();
+          int fromAnswer = Math.min(pending, afterThinkIds.length);
+          rr = ReasoningResult.of(parsed, rr.reasoningTokens() - (pending - fromAnswer),
+              rr.answerTokens() - fromAnswer, seq.thinking.budgetForced(), stopped, hitLength);
+        }
         reasoning = rr.reasoning();
         answer = rr.answer();
         reasoningTokens = rr.reasoningTokens();

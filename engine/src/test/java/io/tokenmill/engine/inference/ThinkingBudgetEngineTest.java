@@ -58,6 +58,15 @@ class ThinkingBudgetEngineTest {
         assertNotNull(r.answer());
         assertTrue(r.answerTokens() <= 20, "answer budget: " + r.answerTokens());
 
+        // max_new_tokens cuts the forced run in the middle of the transition: counts match what was emitted.
+        int cut = 10 + Math.min(3, forced.length);
+        GenerationResult truncated = e.submit(new GenerationRequest("t", prompt,
+            SamplingParams.builder().optTemperature(0.7).optSeed(1).optMaxNewTokens(cut).build(), budget))
+            .results().get().get(0);
+        assertEquals(cut, truncated.outputIds().length);
+        assertEquals(cut, truncated.reasoningTokens() + truncated.answerTokens(), truncated.toString());
+        assertNull(truncated.answer(), "</think> was never emitted");
+
         GenerationResult unlimited = e.submit(new GenerationRequest("u", prompt,
             SamplingParams.builder().optTemperature(0.7).optSeed(1).optMaxNewTokens(15).build(),
             ReasoningOptions.DEFAULT)).results().get().get(0);
