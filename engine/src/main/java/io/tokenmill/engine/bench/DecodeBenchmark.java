@@ -1,15 +1,16 @@
 package io.tokenmill.engine.bench;
 
+import io.tokenmill.engine.generate.GreedyGenerator;
 import io.tokenmill.engine.runtime.DecoderModel;
-import io.tokenmill.engine.runtime.KvCache;
-import io.tokenmill.engine.runtime.StepBatch;
-import io.tokenmill.engine.runtime.StepResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Prefill and decode throughput of {@link DecoderModel} at one batch size: B random prompts of P
  * tokens prefilled in one call, then G−1 greedy decode steps of all B sequences (the prefill yields
- * the first of the G tokens). Times only the forward calls and the argmax that feeds the next step.
+ * the first of the G tokens), driven by {@link GreedyGenerator}. The prefill time ends when its forward
+ * call returns (before its argmax); everything after is decode.
  */
 public final class DecodeBenchmark {
 
@@ -32,31 +33,17 @@ public final class DecodeBenchmark {
 
   public static Result run(DecoderModel model, int batch, int promptLen, int gen, long seed) {
     if (gen < 2) throw new IllegalArgumentException("gen must be >= 2");
-    int maxLen = promptLen + gen;
-    int blockSize = 16;
-    int perSeq = (maxLen + blockSize - 1) / blockSize;
     SplittableRandom rng = new SplittableRandom(seed);
     int vocab = model.config().vocabSize();
-    int[][] prompts = new int[batch][promptLen];
-    for (int[] p : prompts) for (int i = 0; i < promptLen; i++) p[i] = rng.nextInt(vocab);
-    try (KvCache cache = model.newKvCache(perSeq * batch, blockSize, maxLen)) {
-      int[][] tables = cache.contiguousTables(batch, maxLen);
-      long t0 = System.nanoTime();
-      int[] next;
-      try (StepResult r = model.forward(cache, new StepBatch(tables, new int[batch], prompts))) {
-        next = r.argmax();
-      }
-      long t1 = System.nanoTime();
-      int[] starts = new int[batch];
-      java.util.Arrays.fill(starts, promptLen);
-      for (int s = 1; s < gen; s++) {
-        try (StepResult r = model.forward(cache, StepBatch.decode(tables, starts, next))) {
-          next = r.argmax();
-        }
-        for (int b = 0; b < batch; b++) starts[b]++;
-      }
-      long t2 = System.nanoTime();
-      return new Result(batch, promptLen, gen, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-    }
+    List<int[]> prompts = new ArrayList<>();
+    for (int b = 0; b < batch; b++) prompts.add(rng.ints(promptLen, 0, vocab).toArray());
+    // The generator's first step is the prefill; every later one decodes all B sequences (no stop ids).
+    long[] prefillDone = {0};
+    long t0 = System.nanoTime();
+    new GreedyGenerator(model).generate(prompts, gen, new int[0], (seqs, r) -> {
+      if (prefillDone[0] == 0) prefillDone[0] = System.nanoTime();
+    });
+    long t2 = System.nanoTime();
+    return new Result(batch, promptLen, gen, (prefillDone[0] - t0) / 1e9, (t2 - prefillDone[0]) / 1e9);
   }
 }

@@ -61,8 +61,9 @@ public final class GreedyGenerator {
       int[] next = step(cache, new StepBatch(tables, new int[b], prompts.toArray(new int[0][])), seqs, listener);
       while (true) {
         List<Integer> active = new ArrayList<>();
-        for (int i : seqs) {
-          out.get(i).add(next[indexOf(seqs, i)]);
+        for (int j = 0; j < seqs.length; j++) {
+          int i = seqs[j];
+          out.get(i).add(next[j]); // row j of the step is sequence seqs[j]
           boolean stopped = Arrays.stream(stopIds).anyMatch(s -> s == out.get(i).get(out.get(i).size() - 1));
           if (!stopped && out.get(i).size() < maxNewTokens[i]) active.add(i);
         }
@@ -93,8 +94,4 @@ public final class GreedyGenerator {
     }
   }
 
-  private static int indexOf(int[] a, int v) {
-    for (int i = 0; i < a.length; i++) if (a[i] == v) return i;
-    throw new IllegalStateException();
-  }
 }
