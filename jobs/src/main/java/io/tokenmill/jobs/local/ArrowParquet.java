@@ -1,0 +1,138 @@
+package io.tokenmill.jobs.local;
+
+import io.tokenmill.udfs.rows.OutputSchema;
+import io.tokenmill.udfs.rows.ResultRow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.dataset.file.DatasetFileWriter;
+import org.apache.arrow.dataset.file.FileFormat;
+import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
+import org.apache.arrow.dataset.jni.NativeMemoryPool;
+import org.apache.arrow.dataset.scanner.ScanOptions;
+import org.apache.arrow.dataset.scanner.Scanner;
+import org.apache.arrow.dataset.source.Dataset;
+import org.apache.arrow.dataset.source.DatasetFactory;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.Text;
+
+/**
+ * Result rows to and from Parquet through Arrow's dataset JNI (the native Parquet writer Arrow bundles),
+ * with the schema of {@link OutputSchema} — the same columns and types the Spark runner writes.
+ */
+final class ArrowParquet {
+
+  static final Schema OUTPUT = outputSchema();
+
+  private ArrowParquet() {}
+
+  private static Schema outputSchema() {
+    List<Field> fields = new ArrayList<>();
+    for (OutputSchema.Column c : OutputSchema.COLUMNS) {
+      ArrowType t = switch (c.type()) {
+        case STRING -> ArrowType.Utf8.INSTANCE;
+        case INT -> new ArrowType.Int(32, true);
+        case LONG -> new ArrowType.Int(64, true);
+        case BOOLEAN -> ArrowType.Bool.INSTANCE;
+      };
+      fields.add(new Field(c.name(), c.nullable() ? FieldType.nullable(t) : FieldType.notNullable(t), null));
+    }
+    return new Schema(fields);
+  }
+
+  /** Writes {@code rows} as Parquet file(s) into the (new) directory {@code dir}. */
+  static void write(List<ResultRow> rows, Path dir, BufferAllocator allocator) throws IOException {
+    Files.createDirectories(dir.getParent());
+    byte[] ipc;
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(OUTPUT, allocator)) {
+      root.allocateNew();
+      for (int i = 0; i < rows.size(); i++) {
+        Object[] v = rows.get(i).values();
+        for (int c = 0; c < v.length; c++) set(root.getVector(c), i, v[c]);
+      }
+      root.setRowCount(rows.size());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (ArrowStreamWriter w = new ArrowStreamWriter(root, null, bytes)) {
+        w.start();
+        w.writeBatch();
+        w.end();
+      }
+      ipc = bytes.toByteArray();
+    }
+    try (ArrowReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc), allocator)) {
+      DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, dir.toUri().toString(), new String[0], 1024,
+          "part-{i}.parquet");
+    }
+  }
+
+  private static void set(FieldVector vector, int i, Object value) {
+    if (value == null) {
+      vector.setNull(i);
+      return;
+    }
+    if (vector instanceof VarCharVector v) v.setSafe(i, ((String) value).getBytes(StandardCharsets.UTF_8));
+    else if (vector instanceof IntVector v) v.setSafe(i, ((Number) value).intValue());
+    else if (vector instanceof BigIntVector v) v.setSafe(i, ((Number) value).longValue());
+    else if (vector instanceof BitVector v) v.setSafe(i, ((Boolean) value) ? 1 : 0);
+    else throw new IllegalStateException("unexpected vector " + vector);
+  }
+
+  /** Every result row under {@code dir} (all Parquet files, recursively), in no particular order. */
+  static List<ResultRow> readAll(Path dir, BufferAllocator allocator) throws IOException {
+    List<ResultRow> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) return out;
+    List<Path> files;
+    try (var s = Files.walk(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+    }
+    for (Path f : files) {
+      try (DatasetFactory factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
+              FileFormat.PARQUET, f.toUri().toString());
+          Dataset dataset = factory.finish();
+          Scanner scanner = dataset.newScan(new ScanOptions(32768));
+          ArrowReader reader = scanner.scanBatches()) {
+        while (reader.loadNextBatch()) {
+          VectorSchemaRoot root = reader.getVectorSchemaRoot();
+          List<FieldVector> vectors = new ArrayList<>();
+          for (OutputSchema.Column c : OutputSchema.COLUMNS) {
+            FieldVector v = root.getVector(c.name());
+            if (v == null) throw new IOException(f + " has no column " + c.name() + " (not a Tokenmill output?)");
+            vectors.add(v);
+          }
+          for (int i = 0; i < root.getRowCount(); i++) {
+            Object[] values = new Object[vectors.size()];
+            for (int c = 0; c < values.length; c++) {
+              Object o = vectors.get(c).getObject(i);
+              values[c] = o instanceof Text t ? t.toString() : o;
+            }
+            out.add(ResultRow.fromValues(values));
+          }
+        }
+      } catch (IOException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+}

@@ -1,0 +1,157 @@
+package io.tokenmill.jobs.run;
+
+import io.tokenmill.jobs.config.JobConfig;
+import io.tokenmill.udfs.eval.AnswerScorer;
+import io.tokenmill.udfs.exec.EngineSettings;
+import io.tokenmill.udfs.exec.FaultInjection;
+import io.tokenmill.udfs.exec.GenerationSettings;
+import io.tokenmill.udfs.exec.RunContext;
+import io.tokenmill.udfs.rows.InputSpec;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A {@link JobConfig} checked and turned into typed settings on the driver, before any data or model work:
+ * every bad key fails here, naming it. Local relative paths become absolute, because executors run in
+ * other working directories.
+ */
+public record JobSettings(
+    JobConfig config,
+    String runner,
+    String inputPath,
+    String inputFormat,
+    String inputTable,
+    int inputLimit,
+    InputSpec inputSpec,
+    String outputPath,
+    OutputMode outputMode,
+    String modelPath,
+    RunContext context,
+    int waves,
+    int waveRows,
+    int partitions,
+    double gpuHourUsd,
+    boolean progress,
+    double progressIntervalSeconds,
+    String sparkMaster,
+    FaultInjection fault,
+    int stopAfterWaves) {
+
+  /** What to do with an existing output directory. */
+  public enum OutputMode {
+    RESUME, OVERWRITE, FAIL_IF_EXISTS;
+
+    static OutputMode parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("output.mode must be resume, overwrite or fail_if_exists, got '" + s + "'");
+      }
+    }
+  }
+
+  public static JobSettings from(JobConfig c) {
+    String runner = c.string("job.runner").trim().toLowerCase(Locale.ROOT);
+    if (!runner.equals("spark") && !runner.equals("local")) {
+      throw new IllegalArgumentException("job.runner must be spark or local, got '" + runner + "'");
+    }
+    String inputTable = c.string("input.table");
+    String inputPath = inputTable == null ? absolute(c.required("input.path")) : null;
+    if (inputTable != null && c.isSet("input.path")) {
+      throw new IllegalArgumentException("set input.path or input.table, not both");
+    }
+    if (inputTable != null && runner.equals("local")) {
+      throw new IllegalArgumentException("input.table needs the Spark runner (job.runner=spark)");
+    }
+    String format = inputTable == null ? inputFormat(c.string("input.format"), inputPath) : "table";
+    int limit = c.integer("input.limit");
+    if (limit < 0) throw new IllegalArgumentException("input.limit must be >= 0");
+    InputSpec spec = new InputSpec(c.string("input.id_column"), c.string("input.prompt_column"),
+        c.string("input.messages_column"), c.string("input.system_column"), c.string("input.reference_column"));
+    String modelPath = absolute(c.required("model.path"));
+    String modelName = c.string("model.name");
+    if (modelName == null) modelName = Path.of(modelPath).getFileName().toString();
+
+    EngineSettings engine = new EngineSettings(c.integer("engine.max_batch"), c.integer("engine.max_seq_len"),
+        c.bytes("engine.kv_memory_bytes"), c.number("engine.kv_memory_fraction"), c.integer("engine.block_size"),
+        c.integer("engine.max_tokens_per_step"), c.integer("engine.queue_capacity"),
+        c.integer("engine.max_in_flight_per_task"));
+    GenerationSettings generation = new GenerationSettings(c.integer("generation.max_new_tokens"),
+        c.number("generation.temperature"), c.number("generation.top_p"), c.integer("generation.top_k"),
+        c.number("generation.min_p"), c.number("generation.repetition_penalty"),
+        c.number("generation.presence_penalty"), c.number("generation.frequency_penalty"), c.integer("generation.n"),
+        c.longValue("generation.seed"), c.strings("generation.stop"), c.bool("generation.enable_thinking"),
+        c.optionalInteger("generation.thinking_budget"), c.optionalInteger("generation.answer_budget"),
+        c.string("generation.transition_text"));
+    AnswerScorer scorer = AnswerScorer.of(c.string("eval.extractor"), c.string("eval.verifier"));
+    String device = c.string("engine.device");
+    RunContext ctx = new RunContext(modelPath, modelName, device, c.string("model.reasoning_format"), engine,
+        generation, scorer, c.bool("output.prompt_text"), newRunId(), Map.of());
+
+    double progressInterval = c.number("job.progress_interval_s");
+    if (!(progressInterval > 0)) throw new IllegalArgumentException("job.progress_interval_s must be > 0");
+    int waveRows = c.integer("job.wave_rows");
+    if (waveRows < 1) throw new IllegalArgumentException("job.wave_rows must be >= 1");
+    double usd = c.number("job.gpu_hour_usd");
+    if (!(usd >= 0)) throw new IllegalArgumentException("job.gpu_hour_usd must be >= 0");
+    return new JobSettings(c, runner, inputPath, format, inputTable, limit, spec,
+        absolute(c.required("output.path")), OutputMode.parse(c.string("output.mode")), modelPath, ctx,
+        c.autoOrPositive("job.waves"), waveRows, c.autoOrPositive("job.partitions"), usd, c.bool("job.progress"),
+        progressInterval, c.string("spark.master"),
+        new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows")),
+        c.integer("test.stop_after_waves"));
+  }
+
+  /** Waves for {@code pendingPrompts}: job.waves, or enough that each holds at most job.wave_rows. */
+  public int wavesFor(long pendingPrompts) {
+    if (waves > 0) return waves;
+    long w = (pendingPrompts + waveRows - 1) / waveRows;
+    return (int) Math.max(1, Math.min(io.tokenmill.udfs.rows.PromptRow.BUCKETS, w)); // a wave is a set of id buckets
+  }
+
+  static String inputFormat(String format, String path) {
+    String f = format == null ? "auto" : format.trim().toLowerCase(Locale.ROOT);
+    if (f.equals("json")) f = "jsonl";
+    if (!f.equals("auto")) {
+      if (!f.equals("parquet") && !f.equals("jsonl") && !f.equals("csv")) {
+        throw new IllegalArgumentException("input.format must be auto, parquet, jsonl (json) or csv, got '" + format + "'");
+      }
+      return f;
+    }
+    String p = path.toLowerCase(Locale.ROOT);
+    if (p.endsWith(".parquet") || p.endsWith(".pq")) return "parquet";
+    if (p.endsWith(".jsonl") || p.endsWith(".json") || p.endsWith(".ndjson")) return "jsonl";
+    if (p.endsWith(".csv")) return "csv";
+    throw new IllegalArgumentException("input.format is auto but '" + path + "' has no known extension "
+        + "(.parquet, .jsonl/.json, .csv); set input.format");
+  }
+
+  /** Local relative paths → absolute; URIs with a scheme (hdfs:, s3a:, file:) stay as given. */
+  static String absolute(String path) {
+    try {
+      URI u = URI.create(path);
+      if (u.getScheme() != null && u.getScheme().length() > 1) return path;
+    } catch (IllegalArgumentException ignored) {
+      // not a URI: a local path
+    }
+    return Path.of(path).toAbsolutePath().normalize().toString();
+  }
+
+  static String newRunId() {
+    String t = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+    byte[] r = new byte[2];
+    ThreadLocalRandom.current().nextBytes(r);
+    return t + "-" + HexFormat.of().formatHex(r);
+  }
+
+  public String runId() {
+    return context.runId();
+  }
+}

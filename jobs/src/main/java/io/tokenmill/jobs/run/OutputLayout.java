@@ -1,0 +1,25 @@
+package io.tokenmill.jobs.run;
+
+/**
+ * Where a run writes, the same for both runners:
+ *
+ * <pre>
+ * OUTPUT/rows/wave=RUNID-007/part-*.parquet   committed waves (read OUTPUT/rows as one Parquet dataset)
+ * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
+ * OUTPUT/run_summary.json                     the last run's summary (written atomically)
+ * </pre>
+ *
+ * A wave becomes visible only by the rename of its finished directory, so a killed driver leaves either
+ * a whole wave or none; the next {@code resume} run deletes {@code _staging} and redoes that wave.
+ */
+public final class OutputLayout {
+  public static final String ROWS = "rows";
+  public static final String STAGING = "_staging";
+  public static final String SUMMARY = "run_summary.json";
+
+  private OutputLayout() {}
+
+  public static String waveDirName(String runId, int wave) {
+    return String.format("wave=%s-%03d", runId, wave);
+  }
+}

@@ -1,0 +1,85 @@
+package io.tokenmill.jobs.spark;
+
+import io.tokenmill.jobs.run.JobSettings;
+import io.tokenmill.jobs.run.OutputLayout;
+import io.tokenmill.jobs.run.OutputStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * {@link OutputStore} through Hadoop's FileSystem (local, HDFS, S3A, GCS...). Directory renames are atomic
+ * on local file systems and HDFS; on object stores a rename is a copy, so a driver killed mid-commit can
+ * leave a partial wave there — use a committer-backed table format or HDFS for strict guarantees.
+ */
+public final class HadoopOutputStore implements OutputStore {
+  private final Path root;
+  private final FileSystem fs;
+
+  public HadoopOutputStore(String root, Configuration conf) throws IOException {
+    this.root = new Path(root);
+    this.fs = this.root.getFileSystem(conf);
+  }
+
+  @Override
+  public void prepare(JobSettings.OutputMode mode) throws IOException {
+    switch (mode) {
+      case FAIL_IF_EXISTS -> {
+        if (fs.exists(root) && fs.listStatus(root).length > 0) {
+          throw new FileAlreadyExistsException(root + " exists and output.mode is fail_if_exists");
+        }
+      }
+      case OVERWRITE -> fs.delete(root, true);
+      case RESUME -> fs.delete(new Path(root, OutputLayout.STAGING), true);
+    }
+    fs.mkdirs(new Path(root, OutputLayout.ROWS));
+  }
+
+  @Override
+  public boolean hasCommittedRows() throws IOException {
+    Path rows = new Path(root, OutputLayout.ROWS);
+    if (!fs.exists(rows)) return false;
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(rows, true);
+    while (it.hasNext()) {
+      if (it.next().getPath().getName().endsWith(".parquet")) return true;
+    }
+    return false;
+  }
+
+  @Override
+  public String stagingDir(String waveDir) {
+    return new Path(new Path(root, OutputLayout.STAGING), waveDir).toString();
+  }
+
+  @Override
+  public void commit(String waveDir) throws IOException {
+    Path target = new Path(new Path(root, OutputLayout.ROWS), waveDir);
+    fs.mkdirs(target.getParent());
+    if (!fs.rename(new Path(stagingDir(waveDir)), target)) {
+      throw new IOException("could not move " + stagingDir(waveDir) + " to " + target);
+    }
+  }
+
+  @Override
+  public String rowsDir() {
+    return new Path(root, OutputLayout.ROWS).toString();
+  }
+
+  @Override
+  public void writeSummary(String json) throws IOException {
+    Path tmp = new Path(root, "." + OutputLayout.SUMMARY + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write(json.getBytes(StandardCharsets.UTF_8));
+    }
+    Path target = new Path(root, OutputLayout.SUMMARY);
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) throw new IOException("could not write " + target);
+  }
+
+}

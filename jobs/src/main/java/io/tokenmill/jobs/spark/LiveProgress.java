@@ -1,0 +1,50 @@
+package io.tokenmill.jobs.spark;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.util.LongAccumulator;
+import scala.Tuple4;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Live counts for the progress line while tasks still run: a finished task's accumulator values reach the
+ * driver only at its end, but executors send running tasks' values with every heartbeat; this listener
+ * keeps those, per task, and adds them to the merged value.
+ */
+final class LiveProgress extends SparkListener {
+  private final LongAccumulator accumulator;
+  private final Map<Long, Long> running = new ConcurrentHashMap<>();
+
+  LiveProgress(LongAccumulator accumulator) {
+    this.accumulator = accumulator;
+  }
+
+  long value() {
+    long v = accumulator.value();
+    for (long r : running.values()) v += r;
+    return v;
+  }
+
+  @Override
+  public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+    for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> t
+        : CollectionConverters.asJava(update.accumUpdates())) {
+      long taskId = (Long) t._1();
+      for (AccumulableInfo info : CollectionConverters.asJava(t._4())) {
+        if (info.id() == accumulator.id() && info.update().isDefined()) {
+          Object u = info.update().get();
+          if (u instanceof Number n) running.put(taskId, n.longValue());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd end) {
+    running.remove(end.taskInfo().taskId());
+  }
+}

@@ -1,0 +1,81 @@
+package io.tokenmill.udfs.exec;
+
+import io.tokenmill.engine.inference.ReasoningOptions;
+import io.tokenmill.engine.sampling.SamplingParams;
+import io.tokenmill.udfs.rows.PromptRow;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Config keys {@code generation.*}: the job's sampling and reasoning defaults. A row's overrides
+ * ({@link PromptRow.Overrides}) replace single fields; {@link #paramsFor} applies them and range-checks
+ * the result, naming the column of a bad value.
+ *
+ * @param thinkingBudget null = unlimited reasoning
+ * @param answerBudget null = only max_new_tokens bounds the answer after a forced end of thinking
+ */
+public record GenerationSettings(int maxNewTokens, double temperature, double topP, int topK, double minP,
+    double repetitionPenalty, double presencePenalty, double frequencyPenalty, int n, long seed, List<String> stop,
+    boolean enableThinking, Integer thinkingBudget, Integer answerBudget, String transitionText)
+    implements Serializable {
+
+  public GenerationSettings {
+    stop = List.copyOf(stop);
+    if (n < 1) throw new IllegalArgumentException("generation.n must be >= 1, got " + n);
+    if (maxNewTokens < 1) throw new IllegalArgumentException("generation.max_new_tokens must be >= 1");
+    if (thinkingBudget != null && thinkingBudget < 1) {
+      throw new IllegalArgumentException("generation.thinking_budget must be >= 1 or null (unlimited)");
+    }
+    if (answerBudget != null && answerBudget < 1) {
+      throw new IllegalArgumentException("generation.answer_budget must be >= 1 or null");
+    }
+    if (!(temperature >= 0 && temperature <= 100)) {
+      throw new IllegalArgumentException("generation.temperature must be in [0, 100], got " + temperature);
+    }
+    if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("generation.top_p must be in (0, 1], got " + topP);
+    try { // the sampler's own checks (top_k, min_p, penalties, stop strings), once, on the driver
+      SamplingParams.builder().optTopK(topK).optMinP(minP).optRepetitionPenalty(repetitionPenalty)
+          .optPresencePenalty(presencePenalty).optFrequencyPenalty(frequencyPenalty).optStopStrings(stop).build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("generation: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Sampling parameters for one row; {@code maxNewTokensCap} is what the context leaves after the prompt.
+   *
+   * @throws IllegalArgumentException naming the override column (or config key) whose value is out of range
+   */
+  public SamplingParams paramsFor(PromptRow.Overrides o, int maxNewTokensCap) {
+    int maxNew = o.maxNewTokens() != null ? o.maxNewTokens() : maxNewTokens;
+    double temp = o.temperature() != null ? o.temperature() : temperature;
+    double p = o.topP() != null ? o.topP() : topP;
+    String src = o == PromptRow.Overrides.NONE ? "generation." : "";
+    if (maxNew < 1) throw new IllegalArgumentException(src + "max_new_tokens must be >= 1, got " + maxNew);
+    if (!(temp >= 0 && temp <= 100)) throw new IllegalArgumentException(src + "temperature must be in [0, 100], got " + temp);
+    if (!(p > 0 && p <= 1)) throw new IllegalArgumentException(src + "top_p must be in (0, 1], got " + p);
+    if (o.thinkingBudget() != null && o.thinkingBudget() < 1) {
+      throw new IllegalArgumentException("thinking_budget must be >= 1, got " + o.thinkingBudget());
+    }
+    return SamplingParams.builder()
+        .optMaxNewTokens(Math.min(maxNew, maxNewTokensCap))
+        .optTemperature(temp)
+        .optTopP(p)
+        .optTopK(topK)
+        .optMinP(minP)
+        .optRepetitionPenalty(repetitionPenalty)
+        .optPresencePenalty(presencePenalty)
+        .optFrequencyPenalty(frequencyPenalty)
+        .optN(n)
+        .optSeed(o.seed() != null ? o.seed() : seed)
+        .optStopStrings(stop)
+        .build();
+  }
+
+  /** Reasoning options for one row (its thinking_budget override, else the job's). */
+  public ReasoningOptions reasoningFor(PromptRow.Overrides o) {
+    Integer budget = o.thinkingBudget() != null ? o.thinkingBudget() : thinkingBudget;
+    return new ReasoningOptions(enableThinking, budget, answerBudget,
+        transitionText == null ? ReasoningOptions.DEFAULT_TRANSITION : transitionText);
+  }
+}

@@ -1,0 +1,193 @@
+package io.tokenmill.udfs.exec;
+
+import io.tokenmill.engine.inference.GenerationRequest;
+import io.tokenmill.engine.inference.GenerationResult;
+import io.tokenmill.engine.inference.ReasoningOptions;
+import io.tokenmill.engine.inference.RequestHandle;
+import io.tokenmill.engine.sampling.SamplingParams;
+import io.tokenmill.engine.tokenizer.ChatMessage;
+import io.tokenmill.engine.tokenizer.ChatTemplate;
+import io.tokenmill.udfs.eval.Score;
+import io.tokenmill.udfs.rows.PromptRow;
+import io.tokenmill.udfs.rows.ResultRow;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Turns a stream of prompt rows into a stream of result rows through a shared engine: keeps up to
+ * {@link EngineSettings#inFlightPerTask()} requests submitted, and hands back each sample's row the moment
+ * it finishes (not in input order). Bad rows (unreadable, duplicate id, empty prompt, too long for the
+ * context, an override out of range, a template that fails) become rows with {@code error} set and
+ * {@code finish_reason = error}; they never stop the stream.
+ *
+ * <p>One instance serves one task; {@link #cancelAll()} (from a task-completion listener) aborts what it
+ * still has in the engine, so a killed task frees its KV memory at the engine's next step.
+ */
+public final class RowGenerator {
+
+  private final LoadedEngine loaded;
+  private final RunContext ctx;
+  private final int attempt;
+  private final LinkedBlockingQueue<Object> done = new LinkedBlockingQueue<>();
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private final Set<RequestHandle> live = ConcurrentHashMap.newKeySet();
+  private volatile boolean cancelled;
+
+  public RowGenerator(LoadedEngine loaded, RunContext ctx, int attempt) {
+    this.loaded = loaded;
+    this.ctx = ctx;
+    this.attempt = attempt;
+  }
+
+  /** Aborts every request this generator still has in the engine. */
+  public void cancelAll() {
+    cancelled = true;
+    for (RequestHandle h : live) h.cancel();
+  }
+
+  /** Result rows for {@code rows}, streamed as samples finish; pulls input only as capacity frees up. */
+  public Iterator<ResultRow> process(Iterator<PromptRow> rows) {
+    return new Iterator<>() {
+      private ResultRow next;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null) {
+            Object o = done.poll();
+            if (o == null && rows.hasNext() && outstanding.get() < ctx.engine().inFlightPerTask()) {
+              start(rows.next());
+              continue;
+            }
+            if (o == null) {
+              if (outstanding.get() == 0) return false;
+              o = done.poll(200, TimeUnit.MILLISECONDS);
+              if (o == null) continue;
+            }
+            if (o instanceof Throwable t) throw new IllegalStateException("generation failed: " + t.getMessage(), t);
+            next = (ResultRow) o;
+          }
+          return true;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          cancelAll();
+          throw new IllegalStateException("interrupted while generating", e);
+        }
+      }
+
+      @Override
+      public ResultRow next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        ResultRow r = next;
+        next = null;
+        return r;
+      }
+    };
+  }
+
+  private void start(PromptRow row) throws InterruptedException {
+    if (cancelled) throw new IllegalStateException("task cancelled");
+    int n = ctx.generation().n();
+    String problem = row.inputError();
+    if (problem == null) {
+      Long first = ctx.duplicateFirstPositions().get(row.id());
+      if (first != null && first != row.position()) {
+        problem = "duplicate id '" + row.id() + "': input row " + row.position() + " repeats the id of input row "
+            + first + " (only the first is generated)";
+      }
+    }
+    String promptText = null;
+    int[] ids = null;
+    SamplingParams params = null;
+    ReasoningOptions reasoning = null;
+    if (problem == null) {
+      try {
+        promptText = render(row);
+        ids = loaded.tokenizer().encode(promptText);
+        if (ids.length == 0) throw new IllegalArgumentException("the prompt encodes to no tokens");
+        int room = loaded.maxSeqLen() - ids.length;
+        if (room < 1) {
+          throw new IllegalArgumentException("prompt has " + ids.length + " tokens; the context (engine.max_seq_len "
+              + loaded.maxSeqLen() + ") leaves no room to generate");
+        }
+        params = ctx.generation().paramsFor(row.overrides(), room);
+        reasoning = ctx.generation().reasoningFor(row.overrides());
+      } catch (RuntimeException e) {
+        problem = e.getMessage() == null ? e.toString() : e.getMessage();
+      }
+    }
+    if (problem != null) {
+      for (int s = 0; s < n; s++) done.add(errorRow(row, s, ctx.keepPromptText() ? promptText : null,
+          ids == null ? 0 : ids.length, problem));
+      return;
+    }
+    final String keptPrompt = ctx.keepPromptText() ? promptText : null;
+    outstanding.addAndGet(n);
+    RequestHandle h;
+    try {
+      h = loaded.engine().submit(new GenerationRequest(row.id(), ids, params, reasoning),
+          r -> {
+            try {
+              done.add(toRow(row, keptPrompt, r));
+            } catch (RuntimeException e) {
+              done.add(e);
+            } finally {
+              outstanding.decrementAndGet();
+            }
+          });
+    } catch (RuntimeException e) {
+      outstanding.addAndGet(-n);
+      throw e;
+    }
+    live.add(h);
+    h.results().whenComplete((results, failure) -> {
+      live.remove(h);
+      if (failure != null) done.add(failure);
+    });
+  }
+
+  private String render(PromptRow row) {
+    List<ChatMessage> messages = new ArrayList<>();
+    if (row.messages() != null) {
+      if (row.system() != null && !row.system().isEmpty() && !row.messages().get(0).role().equals("system")) {
+        messages.add(ChatMessage.system(row.system()));
+      }
+      messages.addAll(row.messages());
+    } else {
+      if (row.prompt() == null || row.prompt().isBlank()) {
+        throw new IllegalArgumentException("the prompt is " + (row.prompt() == null ? "null" : "empty"));
+      }
+      if (row.system() != null && !row.system().isEmpty()) messages.add(ChatMessage.system(row.system()));
+      messages.add(ChatMessage.user(row.prompt()));
+    }
+    ChatTemplate template = loaded.chatTemplate().orElse(null);
+    if (template == null) {
+      if (row.messages() == null && messages.size() == 1) return row.prompt(); // a base model: raw text
+      throw new IllegalArgumentException("the model has no chat_template, so messages/system cannot be rendered;"
+          + " give a plain prompt");
+    }
+    return template.render(messages, true, ctx.generation().enableThinking());
+  }
+
+  private ResultRow toRow(PromptRow row, String promptText, GenerationResult r) {
+    String finish = r.finishReason().name().toLowerCase(Locale.ROOT);
+    Score score = r.error() == null ? ctx.scorer().score(r.answer(), row.reference()) : new Score(null, null);
+    return new ResultRow(row.id(), r.sample(), promptText, r.reasoning(), r.answer(), score.extracted(),
+        score.correct(), row.reference(), finish, r.promptTokens(), r.reasoningTokens(), r.answerTokens(),
+        Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt,
+        r.error());
+  }
+
+  private ResultRow errorRow(PromptRow row, int sample, String promptText, int promptTokens, String error) {
+    return new ResultRow(row.id(), sample, promptText, null, null, null, null, row.reference(), "error",
+        promptTokens, 0, 0, 0, 0, ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
+  }
+}

@@ -1,0 +1,133 @@
+package io.tokenmill.udfs.spark;
+
+import io.tokenmill.engine.tokenizer.ChatMessage;
+import io.tokenmill.udfs.rows.ColumnKind;
+import io.tokenmill.udfs.rows.OutputSchema;
+import io.tokenmill.udfs.rows.PromptRow;
+import io.tokenmill.udfs.rows.ResultRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/** Conversions between Spark rows and the runner-neutral row types, and the Spark form of both schemas. */
+public final class SparkRows {
+
+  private SparkRows() {}
+
+  /** The output contract as a Spark schema (from {@link OutputSchema#COLUMNS}). */
+  public static final StructType OUTPUT = outputSchema();
+
+  /** Normalised input rows as they travel between driver and executors. */
+  public static final StructType PROMPTS = new StructType(new StructField[] {
+      DataTypes.createStructField("id", DataTypes.StringType, false),
+      DataTypes.createStructField("position", DataTypes.LongType, false),
+      DataTypes.createStructField("bucket", DataTypes.IntegerType, false),
+      DataTypes.createStructField("prompt", DataTypes.StringType, true),
+      DataTypes.createStructField("messages", DataTypes.createArrayType(new StructType()
+          .add("role", DataTypes.StringType, false).add("content", DataTypes.StringType, false), false), true),
+      DataTypes.createStructField("system", DataTypes.StringType, true),
+      DataTypes.createStructField("reference", DataTypes.StringType, true),
+      DataTypes.createStructField("max_new_tokens", DataTypes.IntegerType, true),
+      DataTypes.createStructField("temperature", DataTypes.DoubleType, true),
+      DataTypes.createStructField("top_p", DataTypes.DoubleType, true),
+      DataTypes.createStructField("seed", DataTypes.LongType, true),
+      DataTypes.createStructField("thinking_budget", DataTypes.IntegerType, true),
+      DataTypes.createStructField("input_error", DataTypes.StringType, true)});
+
+  private static StructType outputSchema() {
+    List<StructField> fields = new ArrayList<>();
+    for (OutputSchema.Column c : OutputSchema.COLUMNS) {
+      DataType t = switch (c.type()) {
+        case STRING -> DataTypes.StringType;
+        case INT -> DataTypes.IntegerType;
+        case LONG -> DataTypes.LongType;
+        case BOOLEAN -> DataTypes.BooleanType;
+      };
+      fields.add(DataTypes.createStructField(c.name(), t, c.nullable()));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  /** Column kinds of an input DataFrame's schema, in order. */
+  public static Map<String, ColumnKind> kinds(StructType schema) {
+    Map<String, ColumnKind> out = new LinkedHashMap<>();
+    for (StructField f : schema.fields()) out.put(f.name(), kind(f.dataType()));
+    return out;
+  }
+
+  private static ColumnKind kind(DataType t) {
+    if (t.equals(DataTypes.StringType)) return ColumnKind.STRING;
+    if (t instanceof NumericType) return ColumnKind.NUMBER;
+    if (t instanceof ArrayType a && a.elementType() instanceof StructType s) {
+      List<String> names = List.of(s.fieldNames());
+      if (names.contains("role") && names.contains("content")) return ColumnKind.MESSAGES;
+    }
+    return ColumnKind.OTHER;
+  }
+
+  /** A raw input row as the normaliser sees it (array&lt;struct&gt; → list of maps). */
+  public static Object value(Row row, int index) {
+    if (row.isNullAt(index)) return null;
+    Object v = row.get(index);
+    if (v instanceof scala.collection.Seq<?> seq) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : scala.jdk.javaapi.CollectionConverters.asJava(seq)) {
+        if (o instanceof Row r) {
+          Map<String, Object> m = new HashMap<>();
+          for (String f : r.schema().fieldNames()) m.put(f, r.isNullAt(r.fieldIndex(f)) ? null : r.get(r.fieldIndex(f)));
+          out.add(m);
+        } else {
+          out.add(o);
+        }
+      }
+      return out;
+    }
+    return v;
+  }
+
+  public static Row toRow(PromptRow p) {
+    Object messages = null;
+    if (p.messages() != null) {
+      List<Row> ms = new ArrayList<>();
+      for (ChatMessage m : p.messages()) ms.add(RowFactory.create(m.role(), m.content()));
+      messages = scala.jdk.javaapi.CollectionConverters.asScala(ms).toSeq();
+    }
+    PromptRow.Overrides o = p.overrides();
+    return RowFactory.create(p.id(), p.position(), p.bucket(), p.prompt(), messages, p.system(), p.reference(),
+        o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.thinkingBudget(), p.inputError());
+  }
+
+  public static PromptRow toPrompt(Row r) {
+    List<ChatMessage> messages = null;
+    if (!r.isNullAt(4)) {
+      messages = new ArrayList<>();
+      for (Row m : r.<Row>getList(4)) messages.add(new ChatMessage(m.getString(0), m.getString(1)));
+    }
+    PromptRow.Overrides o = new PromptRow.Overrides(
+        r.isNullAt(7) ? null : r.getInt(7), r.isNullAt(8) ? null : r.getDouble(8),
+        r.isNullAt(9) ? null : r.getDouble(9), r.isNullAt(10) ? null : r.getLong(10),
+        r.isNullAt(11) ? null : r.getInt(11));
+    return new PromptRow(r.getString(0), r.getLong(1), r.getInt(2), r.getString(3), messages, r.getString(5),
+        r.getString(6), o, r.getString(12));
+  }
+
+  public static Row toRow(ResultRow r) {
+    return RowFactory.create(r.values());
+  }
+
+  public static ResultRow toResult(Row r) {
+    Object[] v = new Object[r.length()];
+    for (int i = 0; i < v.length; i++) v[i] = r.isNullAt(i) ? null : r.get(i);
+    return ResultRow.fromValues(v);
+  }
+}
