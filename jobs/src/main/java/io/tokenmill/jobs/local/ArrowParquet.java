@@ -38,7 +38,7 @@ import org.apache.arrow.vector.util.Text;
  * Result rows to and from Parquet through Arrow's dataset JNI (the native Parquet writer Arrow bundles),
  * with the schema of {@link OutputSchema} — the same columns and types the Spark runner writes.
  */
-final class ArrowParquet {
+public final class ArrowParquet {
 
   static final Schema OUTPUT = outputSchema();
 
@@ -96,7 +96,7 @@ final class ArrowParquet {
   }
 
   /** Every result row under {@code dir} (all Parquet files, recursively), in no particular order. */
-  static List<ResultRow> readAll(Path dir, BufferAllocator allocator) throws IOException {
+  public static List<ResultRow> readAll(Path dir, BufferAllocator allocator) throws IOException {
     List<ResultRow> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) return out;
     List<Path> files;

@@ -164,7 +164,9 @@ final class InputReaders {
           for (var entry : e.getAsJsonObject().entrySet()) {
             Object v = json(entry.getValue());
             values.put(entry.getKey(), v);
-            kinds.merge(entry.getKey(), kindOf(v), InputReaders::widen);
+            ColumnKind k = kindOf(v);
+            if (k == null) kinds.putIfAbsent(entry.getKey(), null);
+            else kinds.merge(entry.getKey(), k, InputReaders::widen); // merge treats a null old value as absent
           }
           rows.add(new InputTable.Row(values, null));
         }

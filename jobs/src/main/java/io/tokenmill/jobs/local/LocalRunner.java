@@ -94,8 +94,10 @@ public final class LocalRunner {
             tokens.addAndGet(r.outputTokens());
           }
           String waveDir = OutputLayout.waveDirName(s.runId(), w);
-          ArrowParquet.write(out, Path.of(store.stagingDir(waveDir)), allocator);
-          store.commit(waveDir);
+          if (!out.isEmpty()) { // a wave whose ids were all committed by an earlier run has nothing to write
+            ArrowParquet.write(out, Path.of(store.stagingDir(waveDir)), allocator);
+            store.commit(waveDir);
+          }
           committed++;
           if (s.stopAfterWaves() > 0 && committed >= s.stopAfterWaves() && w + 1 < waves) {
             stopped = true;
