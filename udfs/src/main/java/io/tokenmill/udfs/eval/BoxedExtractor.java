@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * {@code boxed}: the content of the last complete {@code \boxed{...}} (or {@code \fbox{...}}), trimmed,
  * with nested braces kept ({@code \boxed{\frac{1}{2}}} gives {@code \frac{1}{2}}). Escaped braces
  * {@code \{ \}} do not count as grouping. A box cut off before its closing brace (a truncated answer)
- * is skipped in favour of an earlier complete one.
+ * and an empty box (an echo of the instructions' {@code \boxed{}}) are skipped in favour of an earlier one.
  */
 public final class BoxedExtractor implements Extractor {
 
@@ -24,7 +24,8 @@ public final class BoxedExtractor implements Extractor {
     for (int i = contentStarts.size() - 1; i >= 0; i--) {
       int start = contentStarts.get(i);
       int end = closingBrace(answer, start);
-      if (end >= 0) return answer.substring(start, end).trim();
+      String content = end < 0 ? "" : answer.substring(start, end).trim();
+      if (!content.isEmpty()) return content;
     }
     return null;
   }

@@ -35,6 +35,7 @@ public final class ChoiceExtractor implements Extractor {
       Pattern.compile("\\(" + LETTER + "\\)|(?m)^[\\s*]*" + LETTER + "[.):]");
   private static final Pattern BOX_LETTER =
       Pattern.compile("\\(?\\s*([A-Ja-j])\\s*\\)?\\.?");
+  private static final BoxedExtractor BOXED = new BoxedExtractor();
   private static final Pattern LATEX_TEXT = Pattern.compile("\\\\(?:text|textbf|mathrm|mathbf)\\{([^{}]*)\\}");
 
   @Override
@@ -42,7 +43,7 @@ public final class ChoiceExtractor implements Extractor {
     if (answer == null) return null;
     String labelled = lastLetter(LABELLED, answer);
     if (labelled != null) return labelled;
-    String boxed = letterOf(new BoxedExtractor().extract(answer));
+    String boxed = letterOf(BOXED.extract(answer));
     if (boxed != null) return boxed;
     for (Pattern form : List.of(ALONE_ON_LINE, MARKED)) {
       String letter = lastLetter(form, answer);

@@ -40,12 +40,12 @@ final class Numbers {
 
   /**
    * The value of a string that is just a number, allowing what answers wrap numbers in: surrounding
-   * whitespace and {@code $...$}, a leading currency {@code $}, a trailing {@code %} or period, and
-   * LaTeX {@code \frac{a}{b}}. Null when the string is anything else (or a fraction over zero).
+   * whitespace and {@code $...$}, a leading currency {@code $}, a trailing {@code %} or period, LaTeX
+   * {@code \frac{a}{b}}, {@code \$}, {@code \%} and thin spaces. Null when the string is anything else (or a fraction over zero).
    */
   static Double parse(String text) {
     if (text == null) return null;
-    String s = stripTrailingPeriod(stripMath(text.trim()));
+    String s = stripTrailingPeriod(stripMath(unescapeLatex(text.trim())));
     if (s.startsWith("$")) s = s.substring(1).trim();
     if (s.endsWith("%")) s = s.substring(0, s.length() - 1).trim();
     Matcher latex = LATEX_FRACTION.matcher(s);
@@ -64,6 +64,11 @@ final class Numbers {
   /** Equal within 1e-6 relative to the larger magnitude (so 0 equals only 0). */
   static boolean close(double a, double b) {
     return Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+  }
+
+  /** LaTeX spellings inside a number: {@code \$}, {@code \%}, thin spaces {@code \,} and {@code {,}}. */
+  private static String unescapeLatex(String s) {
+    return s.replace("\\$", "$").replace("\\%", "%").replace("\\,", "").replace("{,}", ",");
   }
 
   /** Removes one pair of surrounding {@code $...$} or {@code $$...$$}. */

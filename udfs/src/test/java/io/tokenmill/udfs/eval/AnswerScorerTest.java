@@ -49,15 +49,23 @@ class AnswerScorerTest {
 
   @Test
   void survivesJavaSerialization() throws Exception {
-    AnswerScorer scorer = AnswerScorer.of("regex:=\\s*(\\d+)", "numeric");
+    assertEquals(new Score("12", true), roundTrip(AnswerScorer.of("regex:=\\s*(\\d+)", "numeric")).score("x = 12", "12"));
+    for (String verifier : Verifiers.names()) {
+      for (String extractor : Extractors.names()) {
+        AnswerScorer copy = roundTrip(AnswerScorer.of(extractor, verifier));
+        assertEquals(AnswerScorer.of(extractor, verifier).extract("Answer: B, \\boxed{4}"), copy.extract("Answer: B, \\boxed{4}"));
+      }
+      roundTrip(AnswerScorer.of("auto", verifier));
+    }
+  }
+
+  private static AnswerScorer roundTrip(AnswerScorer scorer) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(scorer);
     }
-    AnswerScorer copy;
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      copy = (AnswerScorer) in.readObject();
+      return (AnswerScorer) in.readObject();
     }
-    assertEquals(new Score("12", true), copy.score("x = 12", "12"));
   }
 }

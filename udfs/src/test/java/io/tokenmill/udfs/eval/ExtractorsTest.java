@@ -22,6 +22,7 @@ class ExtractorsTest {
     assertEquals("x \\} y", extract("boxed", "\\boxed{x \\} y}"), "escaped brace does not close");
     assertEquals("7", extract("boxed", "\\fbox{7}"));
     assertEquals("5", extract("boxed", "\\boxed{5} and then a truncated \\boxed{12"));
+    assertEquals("5", extract("boxed", "\\boxed{5}. Format: \\boxed{ }"), "empty box skipped");
     assertNull(extract("boxed", "no box here: 42"));
     assertNull(extract("boxed", null));
   }
@@ -104,6 +105,7 @@ class ExtractorsTest {
     assertEquals("\\frac{3}{4}", extract("auto", "2 ... \\boxed{\\frac{3}{4}} then 9"));
     assertEquals("9", extract("auto", "2 then 9"));
     assertEquals("9", extract(null, "2 then 9"));
+    assertEquals("9", extract("auto", "2 then 9, as asked: \\boxed{}"));
   }
 
   @Test

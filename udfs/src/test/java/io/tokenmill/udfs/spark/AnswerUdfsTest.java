@@ -84,6 +84,10 @@ class AnswerUdfsTest {
     assertEquals("1250", got.get(0).getString(1));
     assertTrue(got.get(0).getBoolean(2));
     assertNull(got.get(2).get(2), "no reference, no verdict");
+    Row autoByNull = spark.table("outputs").where("id = 'a'")
+        .select(AnswerUdfs.extract(col("answer"), null), AnswerUdfs.correct(col("answer"), col("reference"), null, null))
+        .first();
+    assertEquals(RowFactory.create("1,250", true), autoByNull, "null specs mean auto");
   }
 
   @Test

@@ -15,13 +15,14 @@ import java.util.regex.Pattern;
  */
 public final class SeatingExtractor implements Extractor {
 
+  private static final BoxedExtractor BOXED = new BoxedExtractor();
   private static final Pattern LABEL = Pattern.compile("(?i)\\bseating\\b[\\s*_]*[:\uFF1A]");
 
   @Override
   public String extract(String answer) {
     if (answer == null) return null;
     String[] lines = answer.split("\\R");
-    for (String candidate : new String[] {labelled(lines), new BoxedExtractor().extract(answer), lastList(lines)}) {
+    for (String candidate : new String[] {labelled(lines), BOXED.extract(answer), lastList(lines)}) {
       if (candidate == null) continue;
       List<String> names = SeatingList.names(candidate);
       if (names.size() >= 2) return String.join(", ", names);
