@@ -179,11 +179,18 @@ public final class RowGenerator {
 
   private ResultRow toRow(PromptRow row, String promptText, GenerationResult r) {
     String finish = r.finishReason().name().toLowerCase(Locale.ROOT);
-    Score score = r.error() == null ? ctx.scorer().score(r.answer(), row.reference()) : new Score(null, null);
+    String error = r.error();
+    Score score = new Score(null, null);
+    if (error == null) {
+      try {
+        score = ctx.scorer().score(r.answer(), row.reference());
+      } catch (IllegalArgumentException e) { // a reference the verifier cannot read: keep the output, say why
+        error = "reference column: " + e.getMessage();
+      }
+    }
     return new ResultRow(row.id(), r.sample(), promptText, r.reasoning(), r.answer(), score.extracted(),
         score.correct(), row.reference(), finish, r.promptTokens(), r.reasoningTokens(), r.answerTokens(),
-        Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt,
-        r.error());
+        Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
   }
 
   private ResultRow errorRow(PromptRow row, int sample, String promptText, int promptTokens, String error) {
