@@ -53,6 +53,7 @@ public final class ConfigKeys {
       key("engine.max_tokens_per_step", 0, "tokens per forward call; long prompts prefill in chunks (0 = auto)"),
       key("engine.queue_capacity", 0, "requests waiting per engine before submit blocks (0 = 4 x max_batch)"),
       key("engine.max_in_flight_per_task", 0, "requests one task keeps submitted (0 = 2 x max_batch)"),
+      key("job.base_dir", null, "directory that relative input/output/model paths resolve against (default: the working directory)"),
       key("job.runner", "spark", "spark (any cluster; local[*] when no master is set) or local (Arrow, no Spark)"),
       key("job.name", "tokenmill", "Spark application name"),
       key("job.waves", "auto", "commit units; a killed run loses at most one wave (auto = by job.wave_rows)"),

@@ -74,7 +74,8 @@ public final class LocalRunner {
       List<PromptRow> pending = prompts.stream().filter(p -> !done.contains(p.id())).toList();
       int waves = s.wavesFor(pending.size());
 
-      LoadedEngine engine = EngineCache.get(ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null)));
+      EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
+      LoadedEngine engine = EngineCache.get(key);
       AtomicLong rowsDone = new AtomicLong();
       AtomicLong tokens = new AtomicLong();
       int committed = 0;
@@ -109,7 +110,7 @@ public final class LocalRunner {
       RunTotals totals = new RunTotals();
       for (ResultRow r : ArrowParquet.readAll(Path.of(store.rowsDir()), allocator)) totals.add(r, s.runId());
       EngineReport report = EngineReport.of("local", java.net.InetAddress.getLocalHost().getHostName(),
-          ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(), engine.loadMillis(),
+          ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
           engine.engine().metrics());
       RunSummary summary = new RunSummary(s, totals, prompts.size(), prompts.size() - pending.size(), waves,
           committed, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped);

@@ -62,8 +62,9 @@ public record JobSettings(
     if (!runner.equals("spark") && !runner.equals("local")) {
       throw new IllegalArgumentException("job.runner must be spark or local, got '" + runner + "'");
     }
+    String base = c.string("job.base_dir");
     String inputTable = c.string("input.table");
-    String inputPath = inputTable == null ? absolute(c.required("input.path")) : null;
+    String inputPath = inputTable == null ? absolute(base, c.required("input.path")) : null;
     if (inputTable != null && c.isSet("input.path")) {
       throw new IllegalArgumentException("set input.path or input.table, not both");
     }
@@ -75,7 +76,7 @@ public record JobSettings(
     if (limit < 0) throw new IllegalArgumentException("input.limit must be >= 0");
     InputSpec spec = new InputSpec(c.string("input.id_column"), c.string("input.prompt_column"),
         c.string("input.messages_column"), c.string("input.system_column"), c.string("input.reference_column"));
-    String modelPath = absolute(c.required("model.path"));
+    String modelPath = absolute(base, c.required("model.path"));
     String modelName = c.string("model.name");
     if (modelName == null) modelName = Path.of(modelPath).getFileName().toString();
 
@@ -102,7 +103,7 @@ public record JobSettings(
     double usd = c.number("job.gpu_hour_usd");
     if (!(usd >= 0)) throw new IllegalArgumentException("job.gpu_hour_usd must be >= 0");
     return new JobSettings(c, runner, inputPath, format, inputTable, limit, spec,
-        absolute(c.required("output.path")), OutputMode.parse(c.string("output.mode")), modelPath, ctx,
+        absolute(base, c.required("output.path")), OutputMode.parse(c.string("output.mode")), modelPath, ctx,
         c.autoOrPositive("job.waves"), waveRows, c.autoOrPositive("job.partitions"), usd, c.bool("job.progress"),
         progressInterval, c.string("spark.master"),
         new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows")),
@@ -133,15 +134,17 @@ public record JobSettings(
         + "(.parquet, .jsonl/.json, .csv); set input.format");
   }
 
-  /** Local relative paths → absolute; URIs with a scheme (hdfs:, s3a:, file:) stay as given. */
-  static String absolute(String path) {
+  /** Local relative paths → absolute (against {@code base}, else the working directory); URIs stay as given. */
+  static String absolute(String base, String path) {
     try {
       URI u = URI.create(path);
       if (u.getScheme() != null && u.getScheme().length() > 1) return path;
     } catch (IllegalArgumentException ignored) {
       // not a URI: a local path
     }
-    return Path.of(path).toAbsolutePath().normalize().toString();
+    Path p = Path.of(path);
+    if (!p.isAbsolute() && base != null) p = Path.of(base).resolve(p);
+    return p.toAbsolutePath().normalize().toString();
   }
 
   static String newRunId() {

@@ -10,7 +10,6 @@ import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.testing.JobFixtures;
-import io.tokenmill.udfs.exec.EngineCache;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +75,9 @@ class SparkJobTest {
       ResultRow chat = sparkRows.stream().filter(r -> r.id().equals("chat")).findFirst().orElseThrow();
       assertTrue(chat.promptText().contains("Be brief.") && chat.promptText().contains("Hi there"), chat.promptText());
     }
-    assertEquals(1, EngineCache.loads(), "one engine per JVM, shared by both runners and every task and wave");
+    RunSummary again = SparkRunner.run(settings(model, input, tmp.resolve("cmp/again"), Map.of("job.waves", 2)));
+    assertEquals(1, again.engines().get(0).modelLoads(),
+        "one engine per JVM for this model, shared by both runners and every task and wave");
   }
 
   @Test

@@ -34,6 +34,7 @@ public final class EngineCache {
 
   private static final Map<Key, LoadedEngine> ENGINES = new HashMap<>();
   private static final AtomicInteger LOADS = new AtomicInteger();
+  private static final Map<Key, Integer> LOADS_BY_KEY = new HashMap<>();
   private static boolean hookInstalled;
 
   private EngineCache() {}
@@ -45,6 +46,7 @@ public final class EngineCache {
     e = load(key);
     ENGINES.put(key, e);
     LOADS.incrementAndGet();
+    LOADS_BY_KEY.merge(key, 1, Integer::sum);
     if (!hookInstalled) {
       Runtime.getRuntime().addShutdownHook(new Thread(EngineCache::closeAll, "tokenmill-engine-cache-close"));
       hookInstalled = true;
@@ -52,9 +54,14 @@ public final class EngineCache {
     return e;
   }
 
-  /** Models loaded by this JVM so far. */
+  /** Models loaded by this JVM so far (all models and devices). */
   public static int loads() {
     return LOADS.get();
+  }
+
+  /** How often this JVM has loaded this model on this device (1 unless it was closed and reloaded). */
+  public static synchronized int loads(Key key) {
+    return LOADS_BY_KEY.getOrDefault(key, 0);
   }
 
   /** Closes every engine (tests, notebooks that switch models; the shutdown hook). */

@@ -47,7 +47,8 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
   public Iterator<Row> call(Iterator<Row> input) {
     TaskContext task = TaskContext.get();
     ComputeDevice device = DeviceChoice.resolve(ctx.deviceSpec(), assignedGpu(task));
-    LoadedEngine engine = EngineCache.get(ctx.engineKey(device));
+    EngineCache.Key key = ctx.engineKey(device);
+    LoadedEngine engine = EngineCache.get(key);
     RowGenerator generator = new RowGenerator(engine, ctx, task.attemptNumber());
     task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> generator.cancelAll());
     Iterator<ResultRow> results = generator.process(new Iterator<>() {
@@ -67,7 +68,7 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
           reported = true;
           SparkEnv env = SparkEnv.get();
           counters.reports().add(EngineReport.of(env.executorId(), env.blockManager().blockManagerId().host(),
-              ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(), engine.loadMillis(),
+              ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
               engine.engine().metrics()));
         }
         return more;
