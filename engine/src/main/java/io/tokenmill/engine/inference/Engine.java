@@ -63,6 +63,8 @@ public final class Engine implements AutoCloseable {
   private final TokenSampler sampler = new TokenSampler();
   private final Thread thread;
   private volatile boolean running = true;
+  /** Tests only: when set and true for a step's batch, that forward throws (proves failure recovery). */
+  volatile java.util.function.Predicate<StepBatch> injectForwardFailure;
   private long arrivals;
   private long finishedSamples;
   private long outputTokens;
@@ -326,6 +328,8 @@ public final class Engine implements AutoCloseable {
   /** One forward call; picks each producing sample's next token (forced ones first, else sampled). */
   private void forwardAndSample(List<ScheduledSeq> sched, StepBatch batch, Map<Integer, Integer> sampled,
       Map<Integer, Boolean> wasForced) {
+    java.util.function.Predicate<StepBatch> fault = injectForwardFailure;
+    if (fault != null && fault.test(batch)) throw new IllegalStateException("injected forward failure");
     try (StepResult r = model.forward(cache, batch)) {
       float[][] logits = null;
       int[] argmax = null;

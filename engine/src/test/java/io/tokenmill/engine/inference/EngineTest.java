@@ -219,4 +219,43 @@ class EngineTest {
     e.close();
     assertThrows(IllegalStateException.class, () -> e.submit(new GenerationRequest("late", prompt(5, 1), sampled(4))));
   }
+
+  @Test
+  void aFailedForwardFailsOnlyItsStepAndPoisonsNothing() throws Exception {
+    int[] shared = prompt(40, 5);
+    GenerationRequest clean = new GenerationRequest("clean", shared, sampled(12));
+    int[] reference;
+    try (Engine e = engine(8, 16L << 20)) {
+      reference = one(e, clean).outputIds();
+    }
+    try (Engine e = engine(8, 16L << 20)) {
+      // a long request runs alone for a while, then a step that prefills the shared prompt fails
+      RequestHandle bystander = e.submit(new GenerationRequest("bystander", prompt(9, 2), sampled(30)));
+      java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+      e.injectForwardFailure = batch -> {
+        for (int[] t : batch.tokens()) {
+          if (t.length == shared.length && failures.getAndIncrement() == 0) return true;
+        }
+        return false;
+      };
+      GenerationResult victim = one(e, new GenerationRequest("victim", shared, sampled(12)));
+      assertEquals(FinishReason.ERROR, victim.finishReason());
+      assertTrue(victim.error().contains("injected forward failure"), victim.error());
+      // the same prompt again: its blocks were never committed to the prefix cache, so it is recomputed
+      GenerationResult again = one(e, new GenerationRequest("again", shared, sampled(12)));
+      assertNull(again.error());
+      // "again" differs from "clean" only by id, and ids seed sampling: compare with a clean run of "again"
+      GenerationResult bystanderResult = bystander.results().get().get(0);
+      assertTrue(bystanderResult.error() == null || bystanderResult.error().contains("injected"),
+          "the bystander either finished or failed with the step it shared: " + bystanderResult.error());
+      int[] againAlone;
+      try (Engine fresh = engine(8, 16L << 20)) {
+        againAlone = one(fresh, new GenerationRequest("again", shared, sampled(12))).outputIds();
+      }
+      assertArrayEquals(againAlone, again.outputIds(), "KV and prefix cache consistent after the failure");
+      assertEquals(12, reference.length);
+      // and the engine keeps serving: a request after the failure gives the same tokens as on a fresh engine
+      assertArrayEquals(reference, one(e, clean).outputIds());
+    }
+  }
 }
