@@ -73,6 +73,10 @@ public final class LocalRunner {
       }
       List<PromptRow> pending = prompts.stream().filter(p -> !done.contains(p.id())).toList();
       int waves = s.wavesFor(pending.size());
+      if (s.progress()) {
+        System.err.printf("[tokenmill] %,d prompts, %,d already in %s, %,d to generate in %d wave(s); loading %s%n",
+            prompts.size(), prompts.size() - pending.size(), s.outputPath(), pending.size(), waves, s.modelPath());
+      }
 
       EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
       LoadedEngine engine = EngineCache.get(key);

@@ -52,9 +52,12 @@ public final class SparkRunner {
     Instant started = Instant.now();
     long t0 = System.nanoTime();
     // Driver-side checks before Spark starts or any data is read: the model dir as a whole.
+    say(s, "validating model " + s.modelPath());
     ModelDir.validate(java.nio.file.Path.of(s.modelPath()));
+    say(s, "starting Spark");
     SparkSession spark = session(s);
     String master = spark.sparkContext().master();
+    say(s, "Spark " + spark.version() + " on " + master + "; reading " + source(s));
 
     Dataset<Row> raw = read(spark, s);
     InputSpec.Resolved columns = s.inputSpec().check(SparkRows.kinds(raw.schema()), source(s));
@@ -98,6 +101,8 @@ public final class SparkRunner {
     resumed = inputPrompts - pendingPrompts;
     int waves = s.wavesFor(pendingPrompts);
     int partitions = s.partitions() > 0 ? s.partitions() : spark.sparkContext().defaultParallelism();
+    say(s, String.format("%,d prompts, %,d already in %s, %,d to generate in %d wave(s) of %d partition(s)",
+        inputPrompts, inputPrompts - pendingPrompts, s.outputPath(), pendingPrompts, waves, partitions));
 
     LongAccumulator rowsDone = spark.sparkContext().longAccumulator("tokenmill.rows");
     LongAccumulator tokens = spark.sparkContext().longAccumulator("tokenmill.output_tokens");
@@ -191,6 +196,10 @@ public final class SparkRunner {
       throw new IllegalArgumentException("input " + s.inputPath() + ": no line parsed as a JSON object");
     }
     return s.inputLimit() > 0 ? df.limit(s.inputLimit()) : df;
+  }
+
+  static void say(JobSettings s, String what) {
+    if (s.progress()) System.err.println("[tokenmill] " + what);
   }
 
   private static String source(JobSettings s) {
