@@ -12,12 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.dataset.file.DatasetFileWriter;
 import org.apache.arrow.dataset.file.FileFormat;
-import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
-import org.apache.arrow.dataset.jni.NativeMemoryPool;
-import org.apache.arrow.dataset.scanner.ScanOptions;
-import org.apache.arrow.dataset.scanner.Scanner;
-import org.apache.arrow.dataset.source.Dataset;
-import org.apache.arrow.dataset.source.DatasetFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
@@ -104,19 +98,20 @@ public final class ArrowParquet {
       files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
     }
     for (Path f : files) {
-      try (DatasetFactory factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
-              FileFormat.PARQUET, f.toUri().toString());
-          Dataset dataset = factory.finish();
-          Scanner scanner = dataset.newScan(new ScanOptions(32768));
-          ArrowReader reader = scanner.scanBatches()) {
-        while (reader.loadNextBatch()) {
-          VectorSchemaRoot root = reader.getVectorSchemaRoot();
-          List<FieldVector> vectors = new ArrayList<>();
+      ParquetScan.scan(f, allocator, new ParquetScan.Batches() {
+        final List<FieldVector> vectors = new ArrayList<>();
+
+        @Override
+        public void schema(VectorSchemaRoot root) throws IOException {
           for (OutputSchema.Column c : OutputSchema.COLUMNS) {
             FieldVector v = root.getVector(c.name());
             if (v == null) throw new IOException(f + " has no column " + c.name() + " (not a Tokenmill output?)");
             vectors.add(v);
           }
+        }
+
+        @Override
+        public void batch(VectorSchemaRoot root) {
           for (int i = 0; i < root.getRowCount(); i++) {
             Object[] values = new Object[vectors.size()];
             for (int c = 0; c < values.length; c++) {
@@ -126,11 +121,7 @@ public final class ArrowParquet {
             out.add(ResultRow.fromValues(values));
           }
         }
-      } catch (IOException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IOException("cannot read " + f + ": " + e.getMessage(), e);
-      }
+      });
     }
     return out;
   }

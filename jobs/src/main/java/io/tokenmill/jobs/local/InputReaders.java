@@ -18,17 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.arrow.dataset.file.FileFormat;
-import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
-import org.apache.arrow.dataset.jni.NativeMemoryPool;
-import org.apache.arrow.dataset.scanner.ScanOptions;
-import org.apache.arrow.dataset.scanner.Scanner;
-import org.apache.arrow.dataset.source.Dataset;
-import org.apache.arrow.dataset.source.DatasetFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -70,33 +62,31 @@ final class InputReaders {
   // --- Parquet -------------------------------------------------------------------------------------------
 
   private static InputTable parquet(List<Path> files, BufferAllocator allocator) throws IOException {
-    Map<String, ColumnKind> kinds = null;
+    @SuppressWarnings("unchecked")
+    Map<String, ColumnKind>[] kinds = new Map[1];
     List<InputTable.Row> rows = new ArrayList<>();
     for (Path f : files) {
-      try (DatasetFactory factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
-              FileFormat.PARQUET, f.toUri().toString());
-          Dataset dataset = factory.finish();
-          Scanner scanner = dataset.newScan(new ScanOptions(32768));
-          ArrowReader reader = scanner.scanBatches()) {
-        Schema schema = reader.getVectorSchemaRoot().getSchema();
-        Map<String, ColumnKind> k = kinds(schema);
-        if (kinds == null) kinds = k;
-        else if (!kinds.equals(k)) throw new IllegalArgumentException("input " + f + " has columns " + k + ", other files " + kinds);
-        while (reader.loadNextBatch()) {
-          VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      ParquetScan.scan(f, allocator, new ParquetScan.Batches() {
+        @Override
+        public void schema(VectorSchemaRoot root) {
+          Map<String, ColumnKind> k = kinds(root.getSchema());
+          if (kinds[0] == null) kinds[0] = k;
+          else if (!kinds[0].equals(k)) {
+            throw new IllegalArgumentException("input " + f + " has columns " + k + ", other files " + kinds[0]);
+          }
+        }
+
+        @Override
+        public void batch(VectorSchemaRoot root) {
           for (int i = 0; i < root.getRowCount(); i++) {
             Map<String, Object> values = new HashMap<>();
             for (FieldVector v : root.getFieldVectors()) values.put(v.getName(), plain(v.getObject(i)));
             rows.add(new InputTable.Row(values, null));
           }
         }
-      } catch (IOException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IOException("cannot read Parquet " + f + ": " + e.getMessage(), e);
-      }
+      });
     }
-    return new InputTable(kinds, rows);
+    return new InputTable(kinds[0], rows);
   }
 
   private static Map<String, ColumnKind> kinds(Schema schema) {
