@@ -19,6 +19,7 @@ public final class ProgressLine implements AutoCloseable {
   private final Thread thread;
   private volatile String stage = "";
   private volatile boolean closed;
+  private final boolean enabled;
 
   public ProgressLine(PrintStream out, long totalRows, LongSupplier rows, LongSupplier tokens, double intervalSeconds,
       boolean enabled) {
@@ -28,6 +29,7 @@ public final class ProgressLine implements AutoCloseable {
     this.tokens = tokens;
     this.intervalMs = Math.max(50, (long) (intervalSeconds * 1000));
     this.terminal = System.console() != null;
+    this.enabled = enabled;
     this.thread = new Thread(this::loop, "tokenmill-progress");
     this.thread.setDaemon(true);
     if (enabled && totalRows > 0) thread.start();
@@ -87,6 +89,6 @@ public final class ProgressLine implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (totalRows > 0) out.println((terminal ? "\r" : "") + render());
+    if (enabled && totalRows > 0) out.println((terminal ? "\r" : "") + render());
   }
 }

@@ -80,6 +80,7 @@ public final class SparkRunner {
         }, Encoders.row(SparkRows.PROMPTS))
         .persist(StorageLevel.MEMORY_AND_DISK());
     long inputPrompts = prompts.count();
+    say(s, "read " + inputPrompts + " prompts; checking ids and committed output");
 
     Map<String, Long> duplicates = new HashMap<>();
     for (Row r : prompts.groupBy("id").agg(count(lit(1)).as("c"), min("position").as("p"))
@@ -136,6 +137,7 @@ public final class SparkRunner {
       }
     }
 
+    say(s, "waves done; summarising " + store.rowsDir());
     RunTotals totals = totals(spark, store, s.runId());
     List<EngineReport> engineReports = new ArrayList<>(reports.value());
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
@@ -198,8 +200,10 @@ public final class SparkRunner {
     return s.inputLimit() > 0 ? df.limit(s.inputLimit()) : df;
   }
 
+  private static final long T0 = System.nanoTime();
+
   static void say(JobSettings s, String what) {
-    if (s.progress()) System.err.println("[tokenmill] " + what);
+    if (s.progress()) System.err.printf("[tokenmill %6.1fs] %s%n", (System.nanoTime() - T0) / 1e9, what);
   }
 
   private static String source(JobSettings s) {
