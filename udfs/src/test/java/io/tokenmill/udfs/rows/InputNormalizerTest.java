@@ -1,0 +1,75 @@
+package io.tokenmill.udfs.rows;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Rows to PromptRows: ids, messages, overrides, and errors that name the column instead of throwing. */
+class InputNormalizerTest {
+
+  static InputNormalizer normalizer(Map<String, ColumnKind> schema) {
+    return new InputNormalizer(InputSpec.DEFAULT.check(schema, "test"));
+  }
+
+  static Map<String, ColumnKind> schema(Object... kv) {
+    Map<String, ColumnKind> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], (ColumnKind) kv[i + 1]);
+    return m;
+  }
+
+  @Test
+  void idsAreTheColumnOrAStableContentHash() {
+    InputNormalizer withId = normalizer(schema("id", ColumnKind.NUMBER, "prompt", ColumnKind.STRING));
+    assertEquals("17", withId.normalize(Map.<String, Object>of("id", 17.0, "prompt", "x")::get, 0).id());
+    InputNormalizer noId = normalizer(schema("prompt", ColumnKind.STRING));
+    PromptRow a = noId.normalize(Map.<String, Object>of("prompt", "same")::get, 0);
+    PromptRow b = noId.normalize(Map.<String, Object>of("prompt", "same")::get, 9);
+    assertEquals(a.id(), b.id(), "content hash, independent of position");
+    assertTrue(a.id().matches("h[0-9a-f]{16}"), a.id());
+    assertEquals(a.bucket(), InputNormalizer.bucket(a.id()));
+    assertTrue(a.bucket() >= 0 && a.bucket() < PromptRow.BUCKETS);
+  }
+
+  @Test
+  void messagesFromStructsOrJson() {
+    InputNormalizer n = normalizer(schema("messages", ColumnKind.STRING));
+    PromptRow r = n.normalize(Map.<String, Object>of("messages",
+        "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u\"}]")::get, 0);
+    assertNull(r.inputError());
+    assertEquals(2, r.messages().size());
+    PromptRow bad = n.normalize(Map.<String, Object>of("messages", "[{\"content\":\"u\"}]")::get, 1);
+    assertTrue(bad.inputError().contains("'messages'") && bad.inputError().contains("no role"), bad.inputError());
+    InputNormalizer structs = normalizer(schema("messages", ColumnKind.MESSAGES));
+    PromptRow s = structs.normalize(Map.<String, Object>of("messages",
+        List.of(Map.of("role", "user", "content", "hello")))::get, 0);
+    assertEquals("hello", s.messages().get(0).content());
+  }
+
+  @Test
+  void overridesAreTypedOrNamedInTheError() {
+    InputNormalizer n = normalizer(schema("prompt", ColumnKind.STRING, "max_new_tokens", ColumnKind.STRING,
+        "temperature", ColumnKind.NUMBER, "seed", ColumnKind.NUMBER));
+    Map<String, Object> row = new HashMap<>(Map.of("prompt", "p", "max_new_tokens", "64", "temperature", 0.5,
+        "seed", 3L));
+    PromptRow ok = n.normalize(row::get, 0);
+    assertEquals(new PromptRow.Overrides(64, 0.5, null, 3L, null), ok.overrides());
+    row.put("max_new_tokens", "lots");
+    assertTrue(n.normalize(row::get, 0).inputError().contains("'max_new_tokens' is not a number"));
+    row.put("max_new_tokens", 1.5);
+    assertTrue(n.normalize(row::get, 0).inputError().contains("must be a whole number"));
+  }
+
+  @Test
+  void schemaProblemsNameColumnAndKey() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> InputSpec.DEFAULT.check(schema("id", ColumnKind.STRING, "question", ColumnKind.STRING), "in.jsonl"));
+    assertTrue(e.getMessage().contains("in.jsonl") && e.getMessage().contains("input.prompt_column"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> InputSpec.DEFAULT.check(schema("prompt", ColumnKind.NUMBER), "t"));
+    assertTrue(e.getMessage().contains("column 'prompt'") && e.getMessage().contains("NUMBER"), e.getMessage());
+  }
+}
