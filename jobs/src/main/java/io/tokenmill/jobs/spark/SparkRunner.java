@@ -162,10 +162,14 @@ public final class SparkRunner {
     return all;
   }
 
+  /** The output columns, with the long text ones (which the totals do not need) replaced by nulls so Parquet skips them. */
   private static org.apache.spark.sql.Column[] columns() {
+    java.util.Set<String> skipped = java.util.Set.of("prompt_text", "reasoning", "answer", "extracted");
     String[] names = SparkRows.OUTPUT.fieldNames();
     org.apache.spark.sql.Column[] c = new org.apache.spark.sql.Column[names.length];
-    for (int i = 0; i < names.length; i++) c[i] = col(names[i]);
+    for (int i = 0; i < names.length; i++) {
+      c[i] = skipped.contains(names[i]) ? lit(null).cast("string").as(names[i]) : col(names[i]);
+    }
     return c;
   }
 
