@@ -38,6 +38,13 @@ import org.apache.arrow.memory.RootAllocator;
  */
 public final class LocalRunner {
 
+  /**
+   * One allocator for the process, never closed: Arrow's dataset writer exports batches to native code,
+   * which releases them later on its own threads; closing a per-run allocator first would fail those
+   * releases ("allocator is closed") and report a false leak.
+   */
+  private static final BufferAllocator ALLOCATOR = new RootAllocator();
+
   private LocalRunner() {}
 
   public static RunSummary run(JobSettings s) throws IOException {
@@ -48,7 +55,8 @@ public final class LocalRunner {
       throw new IllegalArgumentException("the local runner reads local files only, not " + s.inputPath());
     }
     LocalOutputStore store = new LocalOutputStore(Path.of(s.outputPath()));
-    try (BufferAllocator allocator = new RootAllocator()) {
+    {
+      BufferAllocator allocator = ALLOCATOR;
       InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), s.inputLimit(), allocator);
       InputSpec.Resolved columns = s.inputSpec().check(table.kinds(), s.inputPath());
       InputNormalizer normalizer = new InputNormalizer(columns);
