@@ -7,18 +7,19 @@ import java.util.random.RandomGenerator;
 /**
  * How often a digit occurs in a digit string, level L = the string has 3L-2 to 3L characters (1-12).
  *
- * <p>Scratchpad: one line per character, left to right. Each line restates what is left of the string,
- * marks whether its first character is the digit asked for ({@code +} or {@code -}) and gives the count
- * so far; the answer is the last count:
+ * <p>Scratchpad: one line per character, from the end (as the digit tasks go). Each line restates what is
+ * left of the string and the digit asked for, marks whether the last remaining character is that digit
+ * ({@code +} or {@code -}) and gives the count so far; the answer is the last count. Both characters
+ * compared sit at fixed distances before the mark, and the target is copied from line to line:
  *
  * <pre>
- * 5727107 - 0
- * 727107 + 1
- * 27107 - 1
- * 7107 + 2
- * 107 - 2
- * 07 - 2
- * 7 + 3
+ * 5727107:7 + 1
+ * 572710:7 - 1
+ * 57271:7 - 1
+ * 5727:7 + 2
+ * 572:7 - 2
+ * 57:7 + 3
+ * 5:7 - 3
  * </pre>
  */
 public final class DigitCount implements Task {
@@ -51,10 +52,10 @@ public final class DigitCount implements Task {
     String prompt = "How many " + target + "s are in " + digits + "?";
     List<String> lines = new ArrayList<>();
     int count = 0;
-    for (int i = 0; i < digits.length(); i++) {
-      boolean match = digits.charAt(i) - '0' == target;
+    for (int end = digits.length(); end > 0; end--) {
+      boolean match = digits.charAt(end - 1) - '0' == target;
       if (match) count++;
-      lines.add(digits.substring(i) + (match ? " + " : " - ") + count);
+      lines.add(digits.substring(0, end) + ":" + target + (match ? " + " : " - ") + count);
     }
     return new Problem("count", level, prompt, String.join("\n", lines), Integer.toString(count));
   }

@@ -86,18 +86,19 @@ class TaskGeneratorsTest {
     assertEquals("+ c1 r00", last(Addition.of(1, 99, 1).reasoning()));
     assertEquals("100", Addition.of(1, 99, 1).answer());
     Problem sub = Subtraction.of(2, 1000, 999);
-    assertEquals("1000-999 b0 r 10-9-0=1\n100-99 b1 r1 10-9-1=0\n10-9 b1 r01 10-9-1=0\n1- b1 r001 1-0-1=0\n- b0 r0001",
-        sub.reasoning());
+    assertEquals("1000-999 b0 r 0-9-0=1 b1\n100-99 b1 r1 0-9-1=0 b1\n10-9 b1 r01 0-9-1=0 b1\n1- b1 r001 1-0-1=0 b0\n"
+        + "- b0 r0001", sub.reasoning());
     assertEquals("1", sub.answer());
     assertEquals("0", Subtraction.of(1, 7, 7).answer());
     Problem mul = Multiplication.of(2, 4821, 7);
-    assertEquals("4821*7 c0 r 1*7+0=7\n482*7 c0 r7 2*7+0=14\n48*7 c1 r47 8*7+1=57\n4*7 c5 r747 4*7+5=33\n*7 c3 r3747",
-        mul.reasoning());
+    assertEquals("4821*7 c0 r 1*7=7+0=7\n482*7 c0 r7 2*7=14+0=14\n48*7 c1 r47 8*7=56+1=57\n4*7 c5 r747 4*7=28+5=33\n"
+        + "*7 c3 r3747", mul.reasoning());
     assertEquals("33747", mul.answer());
     Problem count = DigitCount.of(3, "5727107", 7);
-    assertEquals("5727107 - 0\n727107 + 1\n27107 - 1\n7107 + 2\n107 - 2\n07 - 2\n7 + 3", count.reasoning());
+    assertEquals("5727107:7 + 1\n572710:7 - 1\n57271:7 - 1\n5727:7 + 2\n572:7 - 2\n57:7 + 3\n5:7 - 3",
+        count.reasoning());
     assertEquals("3", count.answer());
-    assertEquals("5727107 - 0\n727107 + 1\n27107 - 1\n7107 + 2\n107 - 2\n07 - 2\n7 + 3\n</think>\n\n3", count.completion());
+    assertEquals("5:7 - 3\n</think>\n\n3", count.completion().substring(count.completion().indexOf("5:7")));
   }
 
   @Test
@@ -138,6 +139,20 @@ class TaskGeneratorsTest {
     }
     assertEquals(0, trainingOverlap);
     assertTrue(easyProblems > 20_000, "level 1 problems were drawn (the small spaces where overlap would show)");
+  }
+
+  @Test
+  void subtractionOftenHasLeadingZerosToStrip() {
+    SplittableRandom rng = new SplittableRandom(9);
+    int shorter = 0;
+    for (int i = 0; i < 2000; i++) {
+      Matcher m = BINARY.matcher(Tasks.byName("sub").generate(3, rng).prompt());
+      assertTrue(m.matches());
+      if (Long.toString(Long.parseLong(m.group(1)) - Long.parseLong(m.group(3))).length() < m.group(1).length() - 1) {
+        shorter++;
+      }
+    }
+    assertTrue(shorter > 250, "results two or more digits shorter than a: " + shorter);
   }
 
   @Test
