@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -63,8 +64,32 @@ public final class ModelMaker {
     }
     ChatFormat format = options.chatFormat() != null ? options.chatFormat()
         : presetFormat(configFile.getParent()).orElse(ChatFormat.defaultFor(config.modelType()));
+    json.addProperty("tokenmill_random_weights_seed", options.seed());
+    write(json, format, out, c -> RandomWeights.tensors(c, options.seed()), options.dtype(),
+        options.maxShardBytes(), options.overwrite());
+    return config;
+  }
 
-    if (Files.exists(out) && !isEmptyDir(out) && !options.overwrite()) {
+  /** The weights of a model directory, produced once its config is known. */
+  @FunctionalInterface
+  public interface WeightSource {
+    List<SafetensorsWriter.Tensor> tensors(ModelConfig config);
+  }
+
+  /**
+   * Writes a complete HF model directory for a config.json object and a weight source — random weights
+   * ({@link #make}) or trained ones ({@code io.tokenmill.engine.train}): config.json with the written
+   * tokenizer's special-token ids, generation_config.json, tokenizer.json, tokenizer_config.json with the
+   * format's chat template, and model.safetensors (or shards). Assembled under a temporary name and
+   * renamed into place.
+   *
+   * @return the config the weights were produced for
+   */
+  public static ModelConfig write(JsonObject json, ChatFormat format, Path out, WeightSource weights, DType dtype,
+      long maxShardBytes, boolean overwrite) throws IOException {
+    json = json.deepCopy();
+    ModelConfig config = ModelConfig.fromJson(json);
+    if (Files.exists(out) && !isEmptyDir(out) && !overwrite) {
       throw new IllegalArgumentException(out + " exists and is not empty (use --force to replace it)");
     }
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
@@ -79,12 +104,11 @@ public final class ModelMaker {
       for (int id : ids.eos()) eos.add(id);
       json.add("eos_token_id", eos.size() == 1 ? eos.get(0) : eos);
       json.addProperty("pad_token_id", ids.pad());
-      json.addProperty("torch_dtype", switch (options.dtype()) {
+      json.addProperty("torch_dtype", switch (dtype) {
         case F32 -> "float32";
         case F16 -> "float16";
         case BF16 -> "bfloat16";
       });
-      json.addProperty("tokenmill_random_weights_seed", options.seed());
       var gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
       Files.writeString(tmp.resolve("config.json"), gson.toJson(json));
       JsonObject gen = new JsonObject();
@@ -93,8 +117,7 @@ public final class ModelMaker {
       gen.addProperty("pad_token_id", ids.pad());
       gen.addProperty("do_sample", false);
       Files.writeString(tmp.resolve("generation_config.json"), gson.toJson(gen));
-      SafetensorsWriter.write(tmp, RandomWeights.tensors(config, options.seed()), options.dtype(),
-          options.maxShardBytes());
+      SafetensorsWriter.write(tmp, weights.tensors(config), dtype, maxShardBytes);
       if (Files.exists(out)) deleteRecursively(out);
       Files.move(tmp, out);
     } catch (IOException | RuntimeException e) {

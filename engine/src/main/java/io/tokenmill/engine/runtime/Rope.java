@@ -11,8 +11,11 @@ import io.tokenmill.engine.model.ModelConfig;
  * i + headDim/2 (HF checkpoints are permuted for this; GGUF-style adjacent pairing would silently break
  * them). Applied as {@code x*cos + (x@R)*sin}, where R is the fixed signed permutation that maps
  * (x1, x2) to (-x2, x1): four ops for all query and key heads together.
+ *
+ * <p>Public so that training ({@code io.tokenmill.engine.train}) rotates with this very code: a model is
+ * trained with the positions the engine will later apply.
  */
-final class Rope {
+public final class Rope {
 
   private final ModelConfig config;
   private final NDManager manager;
@@ -22,7 +25,7 @@ final class Rope {
   private NDArray sin;
   private int length;
 
-  Rope(ModelConfig config, NDManager manager, ComputeDevice device) {
+  public Rope(ModelConfig config, NDManager manager, ComputeDevice device) {
     this.config = config;
     this.manager = manager;
     int half = config.headDim() / 2;
@@ -41,7 +44,7 @@ final class Rope {
   }
 
   /** Makes sure tables cover positions [0, len). Tables live as long as the model. */
-  synchronized void ensure(int len) {
+  public synchronized void ensure(int len) {
     if (len <= length) return;
     int hd = config.headDim();
     int half = hd / 2;
@@ -64,7 +67,7 @@ final class Rope {
   }
 
   /** cos and sin rows for the given positions, shaped (N, 1, hd) to broadcast over heads. */
-  NDArray[] tables(NDArray positions, int n, NDManager step) {
+  public NDArray[] tables(NDArray positions, int n, NDManager step) {
     NDIndex rows = new NDIndex("{}", positions);
     NDArray c = cos.get(step, rows);
     NDArray s = sin.get(step, rows);
@@ -73,7 +76,7 @@ final class Rope {
   }
 
   /** x: (N, heads, hd) → rotated, same shape. */
-  NDArray apply(NDArray x, NDArray[] cosSin) {
+  public NDArray apply(NDArray x, NDArray[] cosSin) {
     Shape shape = x.getShape();
     // A 2-D GEMM: libtorch's batched 3-D matmul path costs several times more for these tiny shapes.
     NDArray rotated = x.reshape(-1, config.headDim()).matMul(rotate).reshape(shape);

@@ -1,0 +1,69 @@
+package io.tokenmill.engine.train.tasks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Multi-digit addition, level L = the longer operand has 2L-1 or 2L digits (1-8 over four levels).
+ *
+ * <p>Scratchpad: one line per digit, least significant first. Each line restates what is left of both
+ * operands, the carry and the result digits so far, then the digit sum:
+ *
+ * <pre>
+ * 4821+397 c0 r 1+7+0=8
+ * 482+39 c0 r8 2+9+0=11
+ * 48+3 c1 r18 8+3+1=12
+ * 4+ c1 r218 4+0+1=5
+ * + c0 r5218
+ * </pre>
+ *
+ * Restating the operands means the digits a line needs are always the ones just before {@code +} and
+ * before {@code " c"} on the line above, a lookup a small model learns far more easily than counting
+ * positions back into the prompt; the result grows at the front, so the answer is a copy of the last
+ * {@code r} (with the final carry in front).
+ */
+public final class Addition implements Task {
+
+  @Override
+  public String name() {
+    return "add";
+  }
+
+  @Override
+  public String describe(int level) {
+    return Digits.twoPerLevel(level, "digits");
+  }
+
+  @Override
+  public Problem generate(int level, RandomGenerator rng) {
+    int longer = 2 * level - rng.nextInt(2);
+    int shorter = 1 + rng.nextInt(longer);
+    long x = Digits.random(longer, rng);
+    long y = Digits.random(shorter, rng);
+    boolean swap = rng.nextBoolean();
+    return of(level, swap ? y : x, swap ? x : y);
+  }
+
+  static Problem of(int level, long a, long b) {
+    String prompt = "What is " + a + " + " + b + "?";
+    List<String> lines = new ArrayList<>();
+    String ra = Long.toString(a);
+    String rb = Long.toString(b);
+    String result = "";
+    int carry = 0;
+    while (!ra.isEmpty() || !rb.isEmpty()) {
+      int da = Digits.last(ra);
+      int db = Digits.last(rb);
+      int s = da + db + carry;
+      lines.add(ra + "+" + rb + " c" + carry + " r" + result + " " + da + "+" + db + "+" + carry + "=" + s);
+      result = (s % 10) + result;
+      carry = s / 10;
+      ra = Digits.dropLast(ra);
+      rb = Digits.dropLast(rb);
+    }
+    lines.add("+ c" + carry + " r" + result);
+    String answer = (carry > 0 ? Integer.toString(carry) : "") + result;
+    return new Problem("add", level, prompt, String.join("\n", lines), answer);
+  }
+}

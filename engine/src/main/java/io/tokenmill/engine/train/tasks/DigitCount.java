@@ -1,0 +1,62 @@
+package io.tokenmill.engine.train.tasks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * How often a digit occurs in a digit string, level L = the string has 3L-2 to 3L characters (1-12).
+ *
+ * <p>Scratchpad: one line per character, from the end (as the digit tasks go). Each line restates what is
+ * left of the string and the digit asked for, marks whether the last remaining character is that digit
+ * ({@code +} or {@code -}) and gives the count so far; the answer is the last count. Both characters
+ * compared sit at fixed distances before the mark, and the target is copied from line to line:
+ *
+ * <pre>
+ * 5727107:7 + 1
+ * 572710:7 - 1
+ * 57271:7 - 1
+ * 5727:7 + 2
+ * 572:7 - 2
+ * 57:7 + 3
+ * 5:7 - 3
+ * </pre>
+ */
+public final class DigitCount implements Task {
+
+  @Override
+  public String name() {
+    return "count";
+  }
+
+  @Override
+  public String describe(int level) {
+    return (3 * level - 2) + "-" + (3 * level) + " chars";
+  }
+
+  @Override
+  public Problem generate(int level, RandomGenerator rng) {
+    int length = 3 * level - rng.nextInt(3);
+    int target = rng.nextInt(10);
+    // A per-problem match rate spreads the counts over 0..length instead of bunching them near length/10.
+    double rate = rng.nextDouble() * 0.6;
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      int d = rng.nextDouble() < rate ? target : (target + 1 + rng.nextInt(9)) % 10;
+      s.append((char) ('0' + d));
+    }
+    return of(level, s.toString(), target);
+  }
+
+  static Problem of(int level, String digits, int target) {
+    String prompt = "How many " + target + "s are in " + digits + "?";
+    List<String> lines = new ArrayList<>();
+    int count = 0;
+    for (int end = digits.length(); end > 0; end--) {
+      boolean match = digits.charAt(end - 1) - '0' == target;
+      if (match) count++;
+      lines.add(digits.substring(0, end) + ":" + target + (match ? " + " : " - ") + count);
+    }
+    return new Problem("count", level, prompt, String.join("\n", lines), Integer.toString(count));
+  }
+}

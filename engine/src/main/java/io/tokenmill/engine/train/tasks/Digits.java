@@ -1,0 +1,43 @@
+package io.tokenmill.engine.train.tasks;
+
+import java.util.random.RandomGenerator;
+
+/** Small helpers shared by the digit tasks. */
+final class Digits {
+
+  private Digits() {}
+
+  /** A uniform number with exactly {@code n} digits (0-9 for n = 1). */
+  static long random(int n, RandomGenerator rng) {
+    if (n == 1) return rng.nextInt(10);
+    long lo = pow10(n - 1);
+    return lo + rng.nextLong(9 * lo);
+  }
+
+  static long pow10(int n) {
+    long p = 1;
+    for (int i = 0; i < n; i++) p *= 10;
+    return p;
+  }
+
+  /** The last digit of a digit string, or 0 when it is empty (a number that ran out of digits). */
+  static int last(String digits) {
+    return digits.isEmpty() ? 0 : digits.charAt(digits.length() - 1) - '0';
+  }
+
+  static String dropLast(String digits) {
+    return digits.isEmpty() ? digits : digits.substring(0, digits.length() - 1);
+  }
+
+  /** Leading zeros removed ("0" stays "0"). */
+  static String stripZeros(String digits) {
+    int i = 0;
+    while (i < digits.length() - 1 && digits.charAt(i) == '0') i++;
+    return digits.substring(i);
+  }
+
+  /** "1-2 digits" for levels of two digit counts each: level L covers 2L-1 and 2L digits. */
+  static String twoPerLevel(int level, String unit) {
+    return (2 * level - 1) + "-" + (2 * level) + " " + unit;
+  }
+}

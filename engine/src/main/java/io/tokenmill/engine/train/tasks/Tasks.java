@@ -1,0 +1,75 @@
+package io.tokenmill.engine.train.tasks;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * The task registry and the two problem streams drawn from it: training problems (never held out) and
+ * held-out evaluation problems (only held out, see {@link HeldOutSplit}).
+ */
+public final class Tasks {
+
+  /** Every task the tiny reasoner is trained on, in table order. */
+  public static final List<Task> ALL =
+      List.of(new Addition(), new Subtraction(), new Multiplication(), new DigitCount());
+
+  /** Seed of the held-out evaluation sets in docs/MODELS.md, tests and data-samples/prompts. */
+  public static final long EVAL_SEED = 20261128L;
+
+  private Tasks() {}
+
+  public static Task byName(String name) {
+    for (Task t : ALL) if (t.name().equals(name)) return t;
+    throw new IllegalArgumentException("unknown task '" + name + "'; known: "
+        + ALL.stream().map(Task::name).toList());
+  }
+
+  /** An endless training stream: task and level uniform, held-out problems skipped. */
+  public static final class TrainingStream {
+    private final RandomGenerator rng;
+
+    public TrainingStream(long seed) {
+      this.rng = new SplittableRandom(seed);
+    }
+
+    public Problem next() {
+      while (true) {
+        Task task = ALL.get(rng.nextInt(ALL.size()));
+        Problem p = task.generate(1 + rng.nextInt(task.levels()), rng);
+        if (!HeldOutSplit.isHeldOut(p)) return p;
+      }
+    }
+  }
+
+  /**
+   * {@code count} held-out problems of one task and level, distinct while the level's held-out slice has
+   * enough of them (the smallest level of {@code mul} has only ~80; it then repeats problems).
+   */
+  public static List<Problem> heldOut(Task task, int level, int count, long seed) {
+    RandomGenerator rng = new SplittableRandom(seed * 31 + task.name().hashCode() * 7L + level);
+    Set<String> seen = new LinkedHashSet<>();
+    List<Problem> out = new ArrayList<>();
+    int misses = 0;
+    while (out.size() < count) {
+      Problem p = task.generate(level, rng);
+      if (!HeldOutSplit.isHeldOut(p)) continue;
+      if (seen.add(p.prompt()) || misses > 20_000) {
+        out.add(p);
+      } else {
+        misses++;
+      }
+    }
+    return out;
+  }
+
+  /** {@code perLevel} held-out problems of every level of a task, level by level. */
+  public static List<Problem> heldOut(Task task, int perLevel, long seed) {
+    List<Problem> out = new ArrayList<>();
+    for (int level = 1; level <= task.levels(); level++) out.addAll(heldOut(task, level, perLevel, seed));
+    return out;
+  }
+}
