@@ -51,8 +51,8 @@ public final class TinyEval implements AutoCloseable {
   }
 
   /** Aggregate of one (task, level) cell, or of a budget setting. */
-  public record Row(String task, int level, String what, int n, int correct, double meanReasoningTokens,
-      Map<FinishReason, Integer> finish) {
+  public record Row(String task, int level, String what, int n, int distinct, int correct,
+      double meanReasoningTokens, Map<FinishReason, Integer> finish) {
     public double accuracy() {
       return n == 0 ? 0 : (double) correct / n;
     }
@@ -154,18 +154,20 @@ public final class TinyEval implements AutoCloseable {
       reasoning += o.result().reasoningTokens();
       finish.merge(o.result().finishReason(), 1, Integer::sum);
     }
-    return new Row(task, level, what, list.size(), correct, list.isEmpty() ? 0 : (double) reasoning / list.size(), finish);
+    int distinct = (int) list.stream().map(o -> o.problem().prompt()).distinct().count();
+    return new Row(task, level, what, list.size(), distinct, correct,
+        list.isEmpty() ? 0 : (double) reasoning / list.size(), finish);
   }
 
   /** Markdown: per task and level, accuracy and mean reasoning tokens; a total line per task. */
   public static String accuracyTable(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| task | level | problems | n | accuracy | mean reasoning tokens |\n");
+    sb.append("| task | level | problems | n (distinct) | accuracy | mean reasoning tokens |\n");
     sb.append("|---|---|---|---|---|---|\n");
     Map<String, int[]> totals = new LinkedHashMap<>();
     for (Row r : rows) {
-      sb.append(String.format("| %s | %d | %s | %d | %.1f%% | %.1f |%n", r.task(), r.level(), r.what(), r.n(),
-          100 * r.accuracy(), r.meanReasoningTokens()));
+      sb.append(String.format("| %s | %d | %s | %d (%d) | %.1f%% | %.1f |%n", r.task(), r.level(), r.what(), r.n(),
+          r.distinct(), 100 * r.accuracy(), r.meanReasoningTokens()));
       int[] t = totals.computeIfAbsent(r.task(), k -> new int[2]);
       t[0] += r.correct();
       t[1] += r.n();

@@ -31,13 +31,18 @@ public final class Addition implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int longer = 2 * level - rng.nextInt(2);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int longer = 2 * level - stratum;
     int shorter = Digits.shorterLength(longer, rng);
     long x = Digits.random(longer, rng);
     long y = Digits.random(shorter, rng);

@@ -30,13 +30,18 @@ public final class DigitCount implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 3;
+  }
+
+  @Override
   public String describe(int level) {
     return (3 * level - 2) + "-" + (3 * level) + " chars";
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int length = 3 * level - rng.nextInt(3);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int length = 3 * level - stratum;
     int target = rng.nextInt(10);
     // A per-problem match rate spreads the counts over 0..length instead of bunching them near length/10.
     double rate = rng.nextDouble() * 0.6;

@@ -29,13 +29,18 @@ public final class Multiplication implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits x 1");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int digits = 2 * level - rng.nextInt(2);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int digits = 2 * level - stratum;
     long a = digits == 1 ? 1 + rng.nextInt(9) : Digits.random(digits, rng);
     return of(level, a, 2 + rng.nextInt(8));
   }

@@ -35,13 +35,18 @@ public final class Subtraction implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int longer = 2 * level - rng.nextInt(2);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int longer = 2 * level - stratum;
     long a = Digits.random(longer, rng);
     long b;
     if (longer > 1 && rng.nextInt(5) == 0) {
