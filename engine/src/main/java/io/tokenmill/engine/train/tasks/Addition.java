@@ -15,13 +15,13 @@ import java.util.random.RandomGenerator;
  * 482+39 c0 r8 2+9+0=11
  * 48+3 c1 r18 8+3+1=12
  * 4+ c1 r218 4+0+1=5
- * + c0 r5218
+ * r5218
  * </pre>
  *
  * Restating the operands means the digits a line needs are always the ones just before {@code +} and
  * before {@code " c"} on the line above, a lookup a small model learns far more easily than counting
- * positions back into the prompt; the result grows at the front, so the answer is a copy of the last
- * {@code r} (with the final carry in front).
+ * positions back into the prompt. The result grows at the front, one digit per line; the last line
+ * prepends the final carry ({@code 99+1} ends {@code r100}), so the answer is an exact copy of it.
  */
 public final class Addition implements Task {
 
@@ -31,14 +31,19 @@ public final class Addition implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int longer = 2 * level - rng.nextInt(2);
-    int shorter = 1 + rng.nextInt(longer);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int longer = 2 * level - stratum;
+    int shorter = Digits.shorterLength(longer, rng);
     long x = Digits.random(longer, rng);
     long y = Digits.random(shorter, rng);
     boolean swap = rng.nextBoolean();
@@ -62,8 +67,8 @@ public final class Addition implements Task {
       ra = Digits.dropLast(ra);
       rb = Digits.dropLast(rb);
     }
-    lines.add("+ c" + carry + " r" + result);
-    String answer = (carry > 0 ? Integer.toString(carry) : "") + result;
-    return new Problem("add", level, prompt, String.join("\n", lines), answer);
+    result = (carry > 0 ? Integer.toString(carry) : "") + result;
+    lines.add("r" + result);
+    return new Problem("add", level, prompt, String.join("\n", lines), result);
   }
 }

@@ -8,18 +8,18 @@ import java.util.random.RandomGenerator;
  * How often a digit occurs in a digit string, level L = the string has 3L-2 to 3L characters (1-12).
  *
  * <p>Scratchpad: one line per character, from the end (as the digit tasks go). Each line restates what is
- * left of the string and the digit asked for, marks whether the last remaining character is that digit
- * ({@code +} or {@code -}) and gives the count so far; the answer is the last count. Both characters
- * compared sit at fixed distances before the mark, and the target is copied from line to line:
+ * left of the string, writes its last character next to the digit asked for, decides whether they are
+ * equal, and gives the count so far; the answer is the last count. As with the digit sums of
+ * {@link Addition}, the decision comes right after the two digits it compares:
  *
  * <pre>
- * 5727107:7 + 1
- * 572710:7 - 1
- * 57271:7 - 1
- * 5727:7 + 2
- * 572:7 - 2
- * 57:7 + 3
- * 5:7 - 3
+ * 5727107 7=7? yes 1
+ * 572710 0=7? no 1
+ * 57271 1=7? no 1
+ * 5727 7=7? yes 2
+ * 572 2=7? no 2
+ * 57 7=7? yes 3
+ * 5 5=7? no 3
  * </pre>
  */
 public final class DigitCount implements Task {
@@ -30,13 +30,18 @@ public final class DigitCount implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 3;
+  }
+
+  @Override
   public String describe(int level) {
     return (3 * level - 2) + "-" + (3 * level) + " chars";
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int length = 3 * level - rng.nextInt(3);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int length = 3 * level - stratum;
     int target = rng.nextInt(10);
     // A per-problem match rate spreads the counts over 0..length instead of bunching them near length/10.
     double rate = rng.nextDouble() * 0.6;
@@ -55,7 +60,8 @@ public final class DigitCount implements Task {
     for (int end = digits.length(); end > 0; end--) {
       boolean match = digits.charAt(end - 1) - '0' == target;
       if (match) count++;
-      lines.add(digits.substring(0, end) + ":" + target + (match ? " + " : " - ") + count);
+      lines.add(digits.substring(0, end) + " " + digits.charAt(end - 1) + "=" + target + (match ? "? yes " : "? no ")
+          + count);
     }
     return new Problem("count", level, prompt, String.join("\n", lines), Integer.toString(count));
   }

@@ -14,6 +14,15 @@ final class Digits {
     return lo + rng.nextLong(9 * lo);
   }
 
+  /**
+   * Digits of the shorter operand: uniform in [ceil(n/2), n], so a harder level has both operands long
+   * (a 1-digit addend would make an 8-digit problem mostly copying).
+   */
+  static int shorterLength(int n, RandomGenerator rng) {
+    int min = (n + 1) / 2;
+    return min + rng.nextInt(n - min + 1);
+  }
+
   static long pow10(int n) {
     long p = 1;
     for (int i = 0; i < n; i++) p *= 10;
@@ -27,13 +36,6 @@ final class Digits {
 
   static String dropLast(String digits) {
     return digits.isEmpty() ? digits : digits.substring(0, digits.length() - 1);
-  }
-
-  /** Leading zeros removed ("0" stays "0"). */
-  static String stripZeros(String digits) {
-    int i = 0;
-    while (i < digits.length() - 1 && digits.charAt(i) == '0') i++;
-    return digits.substring(i);
   }
 
   /** "1-2 digits" for levels of two digit counts each: level L covers 2L-1 and 2L digits. */

@@ -8,7 +8,8 @@ import java.util.random.RandomGenerator;
  * A multi-digit number times one digit (2-9), level L = the number has 2L-1 or 2L digits.
  *
  * <p>Scratchpad as for {@link Addition}: one line per digit of the number, least significant first, the
- * carry (0-8) written explicitly; the answer is the final carry (if any) followed by the result digits.
+ * carry (0-8) written explicitly; the last line prepends the final carry to the result, and the answer is
+ * an exact copy of it.
  * Each step writes the digit product before adding the carry: two small tables (80 products, then a
  * one-digit addition) instead of one of 720 entries, which a small model learns much sooner.
  *
@@ -17,7 +18,7 @@ import java.util.random.RandomGenerator;
  * 482*7 c0 r7 2*7=14+0=14
  * 48*7 c1 r47 8*7=56+1=57
  * 4*7 c5 r747 4*7=28+5=33
- * *7 c3 r3747
+ * r33747
  * </pre>
  */
 public final class Multiplication implements Task {
@@ -28,13 +29,18 @@ public final class Multiplication implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits x 1");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int digits = 2 * level - rng.nextInt(2);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int digits = 2 * level - stratum;
     long a = digits == 1 ? 1 + rng.nextInt(9) : Digits.random(digits, rng);
     return of(level, a, 2 + rng.nextInt(8));
   }
@@ -54,8 +60,8 @@ public final class Multiplication implements Task {
       carry = s / 10;
       ra = Digits.dropLast(ra);
     }
-    lines.add("*" + d + " c" + carry + " r" + result);
-    String answer = Digits.stripZeros((carry > 0 ? Integer.toString(carry) : "") + result);
-    return new Problem("mul", level, prompt, String.join("\n", lines), answer);
+    result = (carry > 0 ? Integer.toString(carry) : "") + result;
+    lines.add("r" + result);
+    return new Problem("mul", level, prompt, String.join("\n", lines), result);
   }
 }

@@ -10,14 +10,18 @@ import java.util.random.RandomGenerator;
  * <p>Scratchpad as for {@link Addition}, with the borrow {@code b} in place of the carry. Each step
  * writes the two digits and the incoming borrow, the result digit (mod 10) and then the outgoing borrow,
  * so that, as for the carry of an addition, the decision comes after the digits it depends on are on the
- * line. The result may have leading zeros; the answer drops them:
+ * line. Leading zeros of the result are then dropped one per line, so the answer is an exact copy of
+ * the last {@code r} (copying while skipping a variable number of zeros is what a small model got wrong):
  *
  * <pre>
  * 1000-999 b0 r 0-9-0=1 b1
  * 100-99 b1 r1 0-9-1=0 b1
  * 10-9 b1 r01 0-9-1=0 b1
  * 1- b1 r001 1-0-1=0 b0
- * - b0 r0001
+ * r0001
+ * r001
+ * r01
+ * r1
  * </pre>
  *
  * One problem in five has operands of equal length sharing leading digits, so results with leading
@@ -31,13 +35,18 @@ public final class Subtraction implements Task {
   }
 
   @Override
+  public int strata(int level) {
+    return 2;
+  }
+
+  @Override
   public String describe(int level) {
     return Digits.twoPerLevel(level, "digits");
   }
 
   @Override
-  public Problem generate(int level, RandomGenerator rng) {
-    int longer = 2 * level - rng.nextInt(2);
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    int longer = 2 * level - stratum;
     long a = Digits.random(longer, rng);
     long b;
     if (longer > 1 && rng.nextInt(5) == 0) {
@@ -46,7 +55,7 @@ public final class Subtraction implements Task {
       long unit = Digits.pow10(longer - shared);
       b = a / unit * unit + rng.nextLong(unit);
     } else {
-      b = Digits.random(1 + rng.nextInt(longer), rng);
+      b = Digits.random(Digits.shorterLength(longer, rng), rng);
     }
     return b > a ? of(level, b, a) : of(level, a, b);
   }
@@ -71,7 +80,11 @@ public final class Subtraction implements Task {
       ra = Digits.dropLast(ra);
       rb = Digits.dropLast(rb);
     }
-    lines.add("- b" + borrow + " r" + result);
-    return new Problem("sub", level, prompt, String.join("\n", lines), Digits.stripZeros(result));
+    lines.add("r" + result);
+    while (result.length() > 1 && result.charAt(0) == '0') {
+      result = result.substring(1);
+      lines.add("r" + result);
+    }
+    return new Problem("sub", level, prompt, String.join("\n", lines), result);
   }
 }

@@ -20,6 +20,19 @@ public interface Task {
   /** What a level means, for tables (e.g. "7-8 digits"). */
   String describe(int level);
 
-  /** Draws one problem of the given level. */
-  Problem generate(int level, RandomGenerator rng);
+  /**
+   * Strata of a level: the problem sizes it mixes in equal shares (e.g. level 1 of addition: a longer
+   * operand of 1 or 2 digits). Held-out sets sample strata in the same shares as training does, so a
+   * small stratum (there are only 100 one-digit sums) is not crowded out when problems are drawn
+   * distinct.
+   */
+  int strata(int level);
+
+  /** Draws one problem of the given level and stratum (0-based). */
+  Problem generate(int level, int stratum, RandomGenerator rng);
+
+  /** Draws one problem of the given level: a uniform stratum, then a problem of it. */
+  default Problem generate(int level, RandomGenerator rng) {
+    return generate(level, rng.nextInt(strata(level)), rng);
+  }
 }

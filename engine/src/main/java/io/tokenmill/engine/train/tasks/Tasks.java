@@ -46,21 +46,28 @@ public final class Tasks {
   }
 
   /**
-   * {@code count} held-out problems of one task and level, distinct while the level's held-out slice has
-   * enough of them (the smallest level of {@code mul} has only ~80; it then repeats problems).
+   * {@code count} held-out problems of one task and level, its strata in equal shares as in training,
+   * distinct within a stratum while its held-out slice lasts (one-digit strata have about ten held-out
+   * problems each; they then repeat).
    */
   public static List<Problem> heldOut(Task task, int level, int count, long seed) {
     RandomGenerator rng = new SplittableRandom(seed * 31 + task.name().hashCode() * 7L + level);
-    Set<String> seen = new LinkedHashSet<>();
+    int strata = task.strata(level);
     List<Problem> out = new ArrayList<>();
-    int misses = 0;
-    while (out.size() < count) {
-      Problem p = task.generate(level, rng);
-      if (!HeldOutSplit.isHeldOut(p)) continue;
-      if (seen.add(p.prompt()) || misses > 20_000) {
-        out.add(p);
-      } else {
-        misses++;
+    for (int stratum = 0; stratum < strata; stratum++) {
+      int want = count / strata + (stratum < count % strata ? 1 : 0);
+      Set<String> seen = new LinkedHashSet<>();
+      int misses = 0;
+      int taken = 0;
+      while (taken < want) {
+        Problem p = task.generate(level, stratum, rng);
+        if (!HeldOutSplit.isHeldOut(p)) continue;
+        if (seen.add(p.prompt()) || misses > 20_000) {
+          out.add(p);
+          taken++;
+        } else {
+          misses++;
+        }
       }
     }
     return out;

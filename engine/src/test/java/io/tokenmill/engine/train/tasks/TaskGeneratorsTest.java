@@ -80,25 +80,39 @@ class TaskGeneratorsTest {
   @Test
   void scratchpadsShowEveryDigitStep() {
     Problem add = Addition.of(4, 4821, 397);
-    assertEquals("4821+397 c0 r 1+7+0=8\n482+39 c0 r8 2+9+0=11\n48+3 c1 r18 8+3+1=12\n4+ c1 r218 4+0+1=5\n+ c0 r5218",
+    assertEquals("4821+397 c0 r 1+7+0=8\n482+39 c0 r8 2+9+0=11\n48+3 c1 r18 8+3+1=12\n4+ c1 r218 4+0+1=5\nr5218",
         add.reasoning());
     assertEquals("5218", add.answer());
-    assertEquals("+ c1 r00", last(Addition.of(1, 99, 1).reasoning()));
+    assertEquals("99+1 c0 r 9+1+0=10\n9+ c1 r0 9+0+1=10\nr100", Addition.of(1, 99, 1).reasoning());
     assertEquals("100", Addition.of(1, 99, 1).answer());
     Problem sub = Subtraction.of(2, 1000, 999);
     assertEquals("1000-999 b0 r 0-9-0=1 b1\n100-99 b1 r1 0-9-1=0 b1\n10-9 b1 r01 0-9-1=0 b1\n1- b1 r001 1-0-1=0 b0\n"
-        + "- b0 r0001", sub.reasoning());
+        + "r0001\nr001\nr01\nr1", sub.reasoning());
     assertEquals("1", sub.answer());
     assertEquals("0", Subtraction.of(1, 7, 7).answer());
     Problem mul = Multiplication.of(2, 4821, 7);
     assertEquals("4821*7 c0 r 1*7=7+0=7\n482*7 c0 r7 2*7=14+0=14\n48*7 c1 r47 8*7=56+1=57\n4*7 c5 r747 4*7=28+5=33\n"
-        + "*7 c3 r3747", mul.reasoning());
+        + "r33747", mul.reasoning());
     assertEquals("33747", mul.answer());
     Problem count = DigitCount.of(3, "5727107", 7);
-    assertEquals("5727107:7 + 1\n572710:7 - 1\n57271:7 - 1\n5727:7 + 2\n572:7 - 2\n57:7 + 3\n5:7 - 3",
-        count.reasoning());
+    assertEquals("5727107 7=7? yes 1\n572710 0=7? no 1\n57271 1=7? no 1\n5727 7=7? yes 2\n572 2=7? no 2\n"
+        + "57 7=7? yes 3\n5 5=7? no 3", count.reasoning());
     assertEquals("3", count.answer());
-    assertEquals("5:7 - 3\n</think>\n\n3", count.completion().substring(count.completion().indexOf("5:7")));
+    assertEquals("5 5=7? no 3\n</think>\n\n3", count.completion().substring(count.completion().indexOf("5 5=7")));
+  }
+
+  @Test
+  void answerIsAnExactCopyOfTheLastLinesResult() {
+    SplittableRandom rng = new SplittableRandom(10);
+    for (Task task : Tasks.ALL) {
+      for (int i = 0; i < 2000; i++) {
+        Problem p = task.generate(1 + rng.nextInt(4), rng);
+        String last = last(p.reasoning());
+        String copied = task.name().equals("count") ? last.substring(last.lastIndexOf(' ') + 1)
+            : last.substring(last.lastIndexOf('r') + 1);
+        assertEquals(p.answer(), copied, p.toString());
+      }
+    }
   }
 
   @Test
@@ -112,6 +126,7 @@ class TaskGeneratorsTest {
         mean[level] = chars / 400.0;
         if (level > 1) assertTrue(mean[level] > mean[level - 1] * 1.3, task.name() + " level " + level);
       }
+      System.out.printf("%s reasoning chars by level: %s%n", task.name(), java.util.Arrays.toString(mean));
       assertTrue(mean[task.levels()] >= 5 * mean[1], task.name() + ": hardest " + mean[task.levels()]
           + " vs easiest " + mean[1]);
     }

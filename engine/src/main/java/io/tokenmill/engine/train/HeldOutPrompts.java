@@ -1,0 +1,60 @@
+package io.tokenmill.engine.train;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.engine.train.tasks.Task;
+import io.tokenmill.engine.train.tasks.Tasks;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The held-out prompt file the demo job runs ({@code data-samples/prompts/arith-heldout.jsonl}): one JSON
+ * object per line, {@code {"id", "prompt", "reference", "task", "level"}}, where {@code prompt} is the
+ * user message exactly as in training (a job renders it through the model's chat template) and
+ * {@code reference} is the exact expected answer. Every problem is in the held-out slice, so none was
+ * trained on.
+ */
+public final class HeldOutPrompts {
+
+  private HeldOutPrompts() {}
+
+  /** {@code perTask} problems of each task, spread over its levels (the remainder on the hardest). */
+  public static List<Problem> sample(int perTask, long seed) {
+    List<Problem> out = new ArrayList<>();
+    for (Task t : Tasks.ALL) {
+      for (int level = 1; level <= t.levels(); level++) {
+        int n = perTask / t.levels() + (level > t.levels() - perTask % t.levels() ? 1 : 0);
+        out.addAll(Tasks.heldOut(t, level, n, seed));
+      }
+    }
+    return out;
+  }
+
+  public static String jsonl(List<Problem> problems) {
+    var gson = new GsonBuilder().disableHtmlEscaping().create();
+    StringBuilder sb = new StringBuilder();
+    for (Problem p : problems) {
+      JsonObject o = new JsonObject();
+      o.addProperty("id", p.id());
+      o.addProperty("prompt", p.prompt());
+      o.addProperty("reference", p.answer());
+      o.addProperty("task", p.task());
+      o.addProperty("level", p.level());
+      sb.append(gson.toJson(o)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** Writes {@link #sample} as JSON lines. */
+  public static List<Problem> write(Path file, int perTask, long seed) throws IOException {
+    List<Problem> problems = sample(perTask, seed);
+    if (file.getParent() != null) Files.createDirectories(file.getParent());
+    Files.writeString(file, jsonl(problems), StandardCharsets.UTF_8);
+    return problems;
+  }
+}

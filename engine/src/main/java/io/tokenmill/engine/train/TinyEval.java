@@ -1,0 +1,237 @@
+package io.tokenmill.engine.train;
+
+import io.tokenmill.engine.inference.Engine;
+import io.tokenmill.engine.inference.EngineConfig;
+import io.tokenmill.engine.inference.GenerationRequest;
+import io.tokenmill.engine.inference.GenerationResult;
+import io.tokenmill.engine.inference.ReasoningOptions;
+import io.tokenmill.engine.inference.RequestHandle;
+import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.engine.reasoning.FinishReason;
+import io.tokenmill.engine.reasoning.ReasoningFormat;
+import io.tokenmill.engine.runtime.ComputeDevice;
+import io.tokenmill.engine.runtime.DecoderModel;
+import io.tokenmill.engine.sampling.SamplingParams;
+import io.tokenmill.engine.tokenizer.ModelTokenizer;
+import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.engine.train.tasks.Task;
+import io.tokenmill.engine.train.tasks.Tasks;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Measures a model directory on held-out problems through the inference engine, exactly as a job would
+ * run it: {@link ModelDir} → tokenizer and chat template → {@link DecoderModel} → {@link Engine} with
+ * greedy sampling, the reasoning format detected from the template. Exact match of the parsed answer
+ * (text after {@code </think>}) against the reference. Used by {@code bin/tokenmill eval-tiny}, the CI
+ * accuracy test and docs/MODELS.md.
+ *
+ * <pre>{@code
+ * try (TinyEval eval = TinyEval.open(Path.of("data-samples/models/tiny-reasoner"))) {
+ *   List<TinyEval.Outcome> out = eval.run(problems, ReasoningOptions.DEFAULT);
+ *   System.out.println(TinyEval.accuracyTable(TinyEval.byLevel(out)));
+ * }
+ * }</pre>
+ */
+public final class TinyEval implements AutoCloseable {
+
+  /** Longest output: the hardest reasoning is ~250 tokens, plus answer and any forced transition. */
+  public static final int MAX_NEW_TOKENS = 400;
+
+  /** One problem's result. */
+  public record Outcome(Problem problem, GenerationResult result) {
+    public boolean correct() {
+      return result.answer() != null && result.answer().equals(problem.answer());
+    }
+  }
+
+  /** Aggregate of one (task, level) cell, or of a budget setting. */
+  public record Row(String task, int level, String what, int n, int distinct, int correct,
+      double meanReasoningTokens, Map<FinishReason, Integer> finish) {
+    public double accuracy() {
+      return n == 0 ? 0 : (double) correct / n;
+    }
+
+    public double share(FinishReason r) {
+      return n == 0 ? 0 : (double) finish.getOrDefault(r, 0) / n;
+    }
+  }
+
+  private final ModelTokenizer tokenizer;
+  private final DecoderModel model;
+  private final Engine engine;
+  private final ProblemEncoder encoder;
+  private final ReasoningFormat format;
+
+  private TinyEval(ModelTokenizer tokenizer, DecoderModel model, Engine engine, ReasoningFormat format) {
+    this.tokenizer = tokenizer;
+    this.model = model;
+    this.engine = engine;
+    this.format = format;
+    this.encoder = new ProblemEncoder(tokenizer);
+  }
+
+  /** Loads a model directory the standard way and starts an engine on CPU. */
+  public static TinyEval open(Path modelDir) {
+    ModelDir dir = ModelDir.validate(modelDir);
+    ModelTokenizer tok = dir.tokenizer();
+    DecoderModel model = null;
+    try {
+      model = DecoderModel.load(dir.config(), dir.path(), ComputeDevice.cpu());
+      ReasoningFormat format = ReasoningFormat.detect(tok.chatTemplate().orElseThrow().source(), tok.thinkEndId() >= 0);
+      EngineConfig cfg = new EngineConfig(128, 512, 512L << 20, 16, 1024, 256);
+      return new TinyEval(tok, model, Engine.start(model, tok, format, dir.eosIds(tok), cfg), format);
+    } catch (RuntimeException e) {
+      if (model != null) model.close();
+      tok.close();
+      throw e;
+    }
+  }
+
+  public ReasoningFormat format() {
+    return format;
+  }
+
+  public ProblemEncoder encoder() {
+    return encoder;
+  }
+
+  /** Generates greedily for every problem (all queued at once; the engine batches them). */
+  public List<Outcome> run(List<Problem> problems, ReasoningOptions reasoning) {
+    SamplingParams greedy = SamplingParams.builder().optTemperature(0).optMaxNewTokens(MAX_NEW_TOKENS).build();
+    List<RequestHandle> handles = new ArrayList<>();
+    try {
+      for (int i = 0; i < problems.size(); i++) {
+        Problem p = problems.get(i);
+        handles.add(engine.submit(new GenerationRequest(i + ":" + p.id(), encoder.prompt(p), greedy, reasoning)));
+      }
+      List<Outcome> out = new ArrayList<>();
+      for (int i = 0; i < problems.size(); i++) {
+        out.add(new Outcome(problems.get(i), handles.get(i).results().get().get(0)));
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("generation failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Held-out problems of every task: {@code perLevel} of each level. */
+  public static List<Problem> heldOut(int perLevel, long seed) {
+    List<Problem> out = new ArrayList<>();
+    for (Task t : Tasks.ALL) out.addAll(Tasks.heldOut(t, perLevel, seed));
+    return out;
+  }
+
+  /** Groups outcomes by (task, level), in task then level order. */
+  public static List<Row> byLevel(List<Outcome> outcomes) {
+    Map<String, List<Outcome>> groups = new LinkedHashMap<>();
+    for (Outcome o : outcomes) {
+      groups.computeIfAbsent(o.problem().task() + "\u0000" + o.problem().level(), k -> new ArrayList<>()).add(o);
+    }
+    List<Row> rows = new ArrayList<>();
+    groups.forEach((k, list) -> {
+      Problem p = list.get(0).problem();
+      rows.add(row(p.task(), p.level(), Tasks.byName(p.task()).describe(p.level()), list));
+    });
+    return rows;
+  }
+
+  /** One row over a list of outcomes. */
+  public static Row row(String task, int level, String what, List<Outcome> list) {
+    int correct = 0;
+    long reasoning = 0;
+    Map<FinishReason, Integer> finish = new EnumMap<>(FinishReason.class);
+    for (Outcome o : list) {
+      if (o.correct()) correct++;
+      reasoning += o.result().reasoningTokens();
+      finish.merge(o.result().finishReason(), 1, Integer::sum);
+    }
+    int distinct = (int) list.stream().map(o -> o.problem().prompt()).distinct().count();
+    return new Row(task, level, what, list.size(), distinct, correct,
+        list.isEmpty() ? 0 : (double) reasoning / list.size(), finish);
+  }
+
+  /** Markdown: per task and level, accuracy and mean reasoning tokens; a total line per task. */
+  public static String accuracyTable(List<Row> rows) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| task | level | problems | n (distinct) | accuracy | mean reasoning tokens |\n");
+    sb.append("|---|---|---|---|---|---|\n");
+    Map<String, int[]> totals = new LinkedHashMap<>();
+    for (Row r : rows) {
+      sb.append(String.format("| %s | %d | %s | %d (%d) | %.1f%% | %.1f |%n", r.task(), r.level(), r.what(), r.n(),
+          r.distinct(), 100 * r.accuracy(), r.meanReasoningTokens()));
+      int[] t = totals.computeIfAbsent(r.task(), k -> new int[2]);
+      t[0] += r.correct();
+      t[1] += r.n();
+    }
+    totals.forEach((task, t) -> sb.append(String.format("| **%s** | all | | %d | **%.1f%%** | |%n", task, t[1],
+        100.0 * t[0] / t[1])));
+    return sb.toString();
+  }
+
+  /** One budget setting of one task: overall row plus accuracy per level. */
+  public record BudgetRow(Row all, Map<Integer, Double> accuracyByLevel) {}
+
+  /**
+   * Accuracy against a thinking budget. Per task: its held-out problems of every level, first without a
+   * budget, then with budgets of each fraction of the mean reasoning tokens the task's hardest level
+   * needs (measured in the unlimited run). Easier problems fit under a budget and still finish; harder
+   * ones are cut off ({@code finish_reason = budget}): the transition text and {@code </think>} are
+   * forced and the model must answer from partial work.
+   */
+  public List<BudgetRow> budgetSweep(int perLevel, long seed, double[] fractions) {
+    List<BudgetRow> rows = new ArrayList<>();
+    for (Task t : Tasks.ALL) {
+      List<Problem> problems = Tasks.heldOut(t, perLevel, seed);
+      List<Outcome> unlimited = run(problems, ReasoningOptions.DEFAULT);
+      rows.add(budgetRow(t, "unlimited", unlimited));
+      double hardest = unlimited.stream().filter(o -> o.problem().level() == t.levels())
+          .mapToInt(o -> o.result().reasoningTokens()).average().orElseThrow();
+      for (double f : fractions) {
+        int budget = Math.max(1, (int) Math.round(f * hardest));
+        ReasoningOptions opts = new ReasoningOptions(true, budget, 32, ReasoningOptions.DEFAULT_TRANSITION);
+        rows.add(budgetRow(t, Math.round(100 * f) + "% = " + budget, run(problems, opts)));
+      }
+    }
+    return rows;
+  }
+
+  private static BudgetRow budgetRow(Task t, String what, List<Outcome> outcomes) {
+    Map<Integer, Double> byLevel = new LinkedHashMap<>();
+    for (Row r : byLevel(outcomes)) byLevel.put(r.level(), r.accuracy());
+    return new BudgetRow(row(t.name(), 0, what, outcomes), byLevel);
+  }
+
+  /** Markdown for {@link #budgetSweep}. */
+  public static String budgetTable(List<BudgetRow> rows) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| task | thinking budget (tokens) | n | accuracy | L1 | L2 | L3 | L4 | finish=budget | mean reasoning tokens |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (BudgetRow b : rows) {
+      Row r = b.all();
+      StringBuilder levels = new StringBuilder();
+      for (int level = 1; level <= 4; level++) {
+        Double a = b.accuracyByLevel().get(level);
+        levels.append(a == null ? " | " : String.format(" | %.0f%%", 100 * a));
+      }
+      sb.append(String.format("| %s | %s | %d | %.1f%%%s | %.0f%% | %.1f |%n", r.task(), r.what(), r.n(),
+          100 * r.accuracy(), levels, 100 * r.share(FinishReason.BUDGET), r.meanReasoningTokens()));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+    model.close();
+    tokenizer.close();
+  }
+}

@@ -1,0 +1,64 @@
+package io.tokenmill.jobs.cli;
+
+import io.tokenmill.engine.inference.ReasoningOptions;
+import io.tokenmill.engine.train.TinyEval;
+import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.engine.train.tasks.Tasks;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tokenmill eval-tiny}: held-out accuracy (and thinking-budget sweep) through the engine. */
+@Command(name = "eval-tiny", mixinStandardHelpOptions = true,
+    description = "Measure a tiny-reasoner model directory on held-out problems through the inference engine "
+        + "(greedy) and print markdown tables: accuracy and mean reasoning tokens per task and level, and "
+        + "optionally accuracy against a thinking budget.")
+final class EvalTinyCommand implements Callable<Integer> {
+
+  @Option(names = "--model", defaultValue = "data-samples/models/tiny-reasoner",
+      description = "model directory (default: ${DEFAULT-VALUE})")
+  Path model;
+
+  @Option(names = "--per-level", defaultValue = "250",
+      description = "held-out problems per task and level (default: ${DEFAULT-VALUE}, i.e. 1,000 per task)")
+  int perLevel;
+
+  @Option(names = "--seed", defaultValue = "" + Tasks.EVAL_SEED, description = "held-out sample seed (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--budgets",
+      description = "also sweep the thinking budget: 75/50/25% of the reasoning tokens each task's hardest level needs")
+  boolean budgets;
+
+  @Option(names = "--no-accuracy", description = "skip the per-level accuracy table")
+  boolean noAccuracy;
+
+  @Option(names = "--show-failures", defaultValue = "0", description = "print up to N wrong outputs")
+  int showFailures;
+
+  @Override
+  public Integer call() {
+    try (TinyEval eval = TinyEval.open(model)) {
+      if (!noAccuracy) {
+        List<Problem> problems = TinyEval.heldOut(perLevel, seed);
+        long t0 = System.nanoTime();
+        List<TinyEval.Outcome> out = eval.run(problems, ReasoningOptions.DEFAULT);
+        System.out.printf("%d held-out problems in %.1f s (greedy, reasoning format %s)%n%n", problems.size(),
+            (System.nanoTime() - t0) / 1e9, eval.format());
+        System.out.println(TinyEval.accuracyTable(TinyEval.byLevel(out)));
+        out.stream().filter(o -> !o.correct()).limit(showFailures).forEach(o -> System.out.printf(
+            "WRONG %s: %s -> answer %s (expected %s, finish %s)%n%s%n%n", o.problem().id(), o.problem().prompt(),
+            o.result().answer(), o.problem().answer(), o.result().finishReason(), o.result().text()));
+      }
+      if (budgets) {
+        long t0 = System.nanoTime();
+        List<TinyEval.BudgetRow> rows = eval.budgetSweep(perLevel, seed, new double[] {0.75, 0.5, 0.25});
+        System.out.printf("thinking-budget sweep in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+        System.out.println(TinyEval.budgetTable(rows));
+      }
+    }
+    return 0;
+  }
+}
