@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The held-out prompt file the demo job runs ({@code data-samples/prompts/arith-heldout.jsonl}): one JSON
@@ -35,12 +37,28 @@ public final class HeldOutPrompts {
     return out;
   }
 
+  /**
+   * Row ids for {@code problems}, in order: each problem's {@link Problem#id()}, with {@code -2}, {@code -3},
+   * ... appended to its repeats (small levels of a large sample repeat problems; a job needs unique ids).
+   */
+  public static List<String> ids(List<Problem> problems) {
+    Map<String, Integer> seen = new HashMap<>();
+    List<String> ids = new ArrayList<>(problems.size());
+    for (Problem p : problems) {
+      int k = seen.merge(p.id(), 1, Integer::sum);
+      ids.add(k == 1 ? p.id() : p.id() + "-" + k);
+    }
+    return ids;
+  }
+
   public static String jsonl(List<Problem> problems) {
     var gson = new GsonBuilder().disableHtmlEscaping().create();
     StringBuilder sb = new StringBuilder();
-    for (Problem p : problems) {
+    List<String> ids = ids(problems);
+    for (int i = 0; i < problems.size(); i++) {
+      Problem p = problems.get(i);
       JsonObject o = new JsonObject();
-      o.addProperty("id", p.id());
+      o.addProperty("id", ids.get(i));
       o.addProperty("prompt", p.prompt());
       o.addProperty("reference", p.answer());
       o.addProperty("task", p.task());

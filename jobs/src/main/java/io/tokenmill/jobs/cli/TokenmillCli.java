@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = TokenmillCli.Version.class,
     description = "Batch inference for reasoning language models on DJL and Apache Spark.",
     subcommands = {RunCommand.class, BenchJobCommand.class, MakeModelCommand.class, CompleteCommand.class, BenchCommand.class,
-        TrainTinyCommand.class, EvalTinyCommand.class, TinyPromptsCommand.class})
+        TrainTinyCommand.class, EvalTinyCommand.class, EvalTinyJobCommand.class, TinyPromptsCommand.class})
 public final class TokenmillCli {
 
   public static void main(String[] args) {
