@@ -62,6 +62,7 @@ public final class ConfigKeys {
       key("job.gpu_hour_usd", 2.5, "price of one device-hour, for the cost per million output tokens"),
       key("job.progress", true, "live progress line on stderr"),
       key("job.progress_interval_s", 1.0, "seconds between progress updates"),
+      key("job.examples", 2, "output rows printed after the summary with reasoning, answer and reference (a wrong one first if any); 0 = none"),
       key("spark.master", "local[*]", "master when spark-submit/the environment sets none"),
       key("eval.extractor", "auto", "answer extractor: auto, boxed, last_number, choice, json, regex:<pattern>, none"),
       key("eval.verifier", "auto", "compares extracted vs reference: auto, exact, numeric, choice, seating"),

@@ -1,6 +1,7 @@
 package io.tokenmill.jobs.local;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.LocalOutputStore;
 import io.tokenmill.jobs.run.OutputLayout;
@@ -120,14 +121,15 @@ public final class LocalRunner {
       }
 
       RunTotals totals = new RunTotals();
-      for (ResultRow r : ArrowParquet.readAll(Path.of(store.rowsDir()), allocator)) totals.add(r, s.runId());
+      List<ResultRow> written = ArrowParquet.readAll(Path.of(store.rowsDir()), allocator);
+      for (ResultRow r : written) totals.add(r, s.runId());
       EngineReport report = EngineReport.of("local", java.net.InetAddress.getLocalHost().getHostName(),
           ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
           engine.engine().metrics());
       RunSummary summary = new RunSummary(s, totals, prompts.size(), prompts.size() - pending.size(), waves,
           committed, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped);
       store.writeSummary(summary.toJsonString());
-      return summary;
+      return summary.withExamples(ExampleRows.pick(written, s.examples()));
     }
   }
 }

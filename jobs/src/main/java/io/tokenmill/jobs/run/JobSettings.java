@@ -100,6 +100,7 @@ public record JobSettings(
     if (!(progressInterval > 0)) throw new IllegalArgumentException("job.progress_interval_s must be > 0");
     int waveRows = c.integer("job.wave_rows");
     if (waveRows < 1) throw new IllegalArgumentException("job.wave_rows must be >= 1");
+    if (c.integer("job.examples") < 0) throw new IllegalArgumentException("job.examples must be >= 0");
     double usd = c.number("job.gpu_hour_usd");
     if (!(usd >= 0)) throw new IllegalArgumentException("job.gpu_hour_usd must be >= 0");
     return new JobSettings(c, runner, inputPath, format, inputTable, limit, spec,
@@ -108,6 +109,11 @@ public record JobSettings(
         progressInterval, c.string("spark.master"),
         new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows")),
         c.integer("test.stop_after_waves"));
+  }
+
+  /** job.examples: output rows the console shows after the summary. */
+  public int examples() {
+    return config.integer("job.examples"); // checked >= 0 in from()
   }
 
   /** Waves for {@code pendingPrompts}: job.waves, or enough that each holds at most job.wave_rows. */

@@ -28,6 +28,7 @@ public final class RunSummary {
   private final Instant started;
   private final String master;
   private final boolean stoppedEarly;
+  private List<io.tokenmill.udfs.rows.ResultRow> examples = List.of();
 
   public RunSummary(JobSettings settings, RunTotals totals, long inputPrompts, long resumedPrompts, int waves,
       int wavesCommitted, double wallSeconds, Collection<EngineReport> reports, Instant started, String master,
@@ -43,6 +44,16 @@ public final class RunSummary {
     this.started = started;
     this.master = master;
     this.stoppedEarly = stoppedEarly;
+  }
+
+  /** Output rows printed after the table (job.examples); not part of run_summary.json. */
+  public RunSummary withExamples(List<io.tokenmill.udfs.rows.ResultRow> rows) {
+    this.examples = List.copyOf(rows);
+    return this;
+  }
+
+  public List<io.tokenmill.udfs.rows.ResultRow> examples() {
+    return examples;
   }
 
   /** Reports arrive per task; keep each engine's latest (most steps). */
@@ -215,6 +226,10 @@ public final class RunSummary {
           totals.correct, totals.withReference));
     }
     out.println(line);
+    if (!examples.isEmpty()) {
+      ExampleRows.print(out, examples);
+      out.println(line);
+    }
   }
 
   private static void row(PrintStream out, String k, String v) {

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.pmod;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
@@ -18,6 +19,7 @@ import io.tokenmill.udfs.exec.RunContext;
 import io.tokenmill.udfs.rows.InputNormalizer;
 import io.tokenmill.udfs.rows.InputSpec;
 import io.tokenmill.udfs.rows.PromptRow;
+import io.tokenmill.udfs.rows.ResultRow;
 import io.tokenmill.udfs.spark.InferencePartition;
 import io.tokenmill.udfs.spark.SparkRows;
 import java.io.IOException;
@@ -143,6 +145,7 @@ public final class SparkRunner {
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
         (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped);
     store.writeSummary(summary.toJsonString());
+    summary.withExamples(examples(spark, store, s.examples()));
     prompts.unpersist();
     if (pending != prompts) pending.unpersist();
     return summary;
@@ -160,6 +163,16 @@ public final class SparkRunner {
     RunTotals all = new RunTotals();
     for (RunTotals t : parts) all.merge(t);
     return all;
+  }
+
+  /** job.examples rows for the console: a wrong one if any, then others; each kind a bounded {@code limit}. */
+  static List<ResultRow> examples(SparkSession spark, HadoopOutputStore store, int k) throws IOException {
+    if (k <= 0 || !store.hasCommittedRows()) return List.of();
+    Dataset<Row> rows = spark.read().parquet(store.rowsDir()).selectExpr(SparkRows.OUTPUT.fieldNames());
+    List<ResultRow> wrong = rows.where(col("correct").equalTo(false)).limit(1).collectAsList().stream()
+        .map(SparkRows::toResult).toList();
+    List<ResultRow> others = rows.limit(Math.max(16, 4 * k)).collectAsList().stream().map(SparkRows::toResult).toList();
+    return ExampleRows.pick(wrong, others, k);
   }
 
   /** The output columns, with the long text ones (which the totals do not need) replaced by nulls so Parquet skips them. */

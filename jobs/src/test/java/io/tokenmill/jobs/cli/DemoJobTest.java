@@ -1,0 +1,40 @@
+package io.tokenmill.jobs.cli;
+
+import static io.tokenmill.jobs.cli.CliTest.capture;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.tokenmill.jobs.cli.CliTest.Captured;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command, {@code bin/tokenmill run -c conf/local.yaml}, on its first 40 prompts: the
+ * Spark job runs the committed tiny reasoner and prints an accuracy line over the references and example
+ * rows with the model's own step-by-step reasoning and answer.
+ */
+class DemoJobTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void demoPrintsAccuracyAndCheckableReasoning() {
+    Captured c = capture(() -> TokenmillCli.run("run", "-c", "../conf/local.yaml", "--set", "job.base_dir=..",
+        "--set", "output.path=" + tmp.resolve("demo"), "--set", "input.limit=40", "--set", "spark.master=local[2]",
+        "--set", "job.progress=false"));
+    assertEquals(0, c.code(), c.err());
+    Matcher accuracy = Pattern.compile("accuracy +([0-9.]+)% \\((\\d+) / 40 rows with a reference\\)").matcher(c.out());
+    assertTrue(accuracy.find(), c.out());
+    assertTrue(Double.parseDouble(accuracy.group(1)) >= 90, c.out());
+    assertTrue(c.out().contains("rows             40 in output: 40 ok, 0 failed"), c.out());
+    Matcher example = Pattern.compile("example (\\S+) \\(sample 0\\): (correct|WRONG); finish stop; (\\d+) reasoning")
+        .matcher(c.out());
+    assertTrue(example.find(), c.out());
+    assertTrue(Integer.parseInt(example.group(3)) > 10, c.out());
+    // the digit-by-digit work of an arithmetic problem, then the answer and the reference it is checked against
+    assertTrue(Pattern.compile("  <think>\\n    [^\\n]*[0-9][^\\n]*\\n    [^\\n]*[0-9]").matcher(c.out()).find(), c.out());
+    assertTrue(Pattern.compile("  answer: +[0-9]+\\n  reference: +[0-9]+").matcher(c.out()).find(), c.out());
+  }
+}
