@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,16 +26,48 @@ public final class HeldOutPrompts {
 
   private HeldOutPrompts() {}
 
-  /** {@code perTask} problems of each task, spread over its levels (the remainder on the hardest). */
+  /**
+   * {@code perTask} problems of each task, spread over its levels (the remainder on the hardest), each
+   * level's strata in the shares training used ({@link Tasks#heldOut}). Small levels repeat problems
+   * once a stratum's held-out slice is used up: the evaluation sample of {@code eval-tiny-job}.
+   */
+  public static List<Problem> stratified(int perTask, long seed) {
+    List<Problem> out = new ArrayList<>();
+    for (Task t : Tasks.ALL) {
+      for (int level = 1; level <= t.levels(); level++) out.addAll(Tasks.heldOut(t, level, perLevel(t, level, perTask), seed));
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link #stratified}, but without repeats: a repeated problem is replaced by the next problem of
+   * the same level (any stratum) not yet drawn. For prompt files and fixed test samples, where a repeat
+   * would be a wasted row. Fails when a level has fewer distinct held-out problems than asked for.
+   */
   public static List<Problem> sample(int perTask, long seed) {
     List<Problem> out = new ArrayList<>();
     for (Task t : Tasks.ALL) {
       for (int level = 1; level <= t.levels(); level++) {
-        int n = perTask / t.levels() + (level > t.levels() - perTask % t.levels() ? 1 : 0);
-        out.addAll(Tasks.heldOut(t, level, n, seed));
+        int n = perLevel(t, level, perTask);
+        Map<String, Problem> distinct = new LinkedHashMap<>();
+        List<Problem> drawn = Tasks.heldOut(t, level, n, seed);
+        for (Problem p : drawn) distinct.putIfAbsent(p.prompt(), p);
+        if (distinct.size() < n) {
+          List<Problem> spare = Tasks.heldOut(t, level, 8 * n, seed + 1);
+          for (int i = 0; i < spare.size() && distinct.size() < n; i++) distinct.putIfAbsent(spare.get(i).prompt(), spare.get(i));
+          if (distinct.size() < n) {
+            throw new IllegalArgumentException(t.name() + " level " + level + " has only " + distinct.size()
+                + " distinct held-out problems found, " + n + " asked for");
+          }
+        }
+        out.addAll(distinct.values());
       }
     }
     return out;
+  }
+
+  private static int perLevel(Task t, int level, int perTask) {
+    return perTask / t.levels() + (level > t.levels() - perTask % t.levels() ? 1 : 0);
   }
 
   /**

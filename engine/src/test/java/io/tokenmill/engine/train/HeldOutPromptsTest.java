@@ -44,4 +44,26 @@ class HeldOutPromptsTest {
       assertTrue(prompts.add(task + "|" + p.prompt()), "duplicate problem: " + line);
     }
   }
+
+  @Test
+  void theEvaluationSampleRepeatsSmallLevelsUnderUniqueIds() {
+    List<Problem> problems = HeldOutPrompts.stratified(1000, Tasks.EVAL_SEED);
+    assertEquals(4000, problems.size());
+    List<String> ids = HeldOutPrompts.ids(problems);
+    assertEquals(problems.size(), new HashSet<>(ids).size(), "ids are unique");
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      String base = problems.get(i).id();
+      assertTrue(id.equals(base) || id.matches(java.util.regex.Pattern.quote(base) + "-[0-9]+"), id);
+    }
+    // 1-2 digits x 2-9: 792 problems, about a tenth of them held out, so 250 at level 1 must repeat
+    assertTrue(ids.stream().anyMatch(id -> id.startsWith("mul-L1-") && id.endsWith("-2")));
+    assertEquals(ids.stream().filter(id -> id.startsWith("mul-L1-")).count(), 250);
+  }
+
+  @Test
+  void aDistinctSampleLargerThanALevelsHeldOutSliceIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeldOutPrompts.sample(1000, 1));
+    assertTrue(e.getMessage().contains("distinct held-out problems"), e.getMessage());
+  }
 }
