@@ -39,6 +39,7 @@ final class EvalTinyJobCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (perTask < 4) throw new IllegalArgumentException("--per-task must be >= 4 (one problem per level), got " + perTask);
     double[] fractions = budgets.stream().mapToDouble(Double::doubleValue).toArray();
     for (double f : fractions) {
       if (!(f > 0 && f < 1)) throw new IllegalArgumentException("--budgets fractions must be in (0, 1), got " + f);

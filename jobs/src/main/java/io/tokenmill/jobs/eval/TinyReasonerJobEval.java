@@ -8,6 +8,7 @@ import io.tokenmill.engine.train.TinyEval;
 import io.tokenmill.engine.train.tasks.Problem;
 import io.tokenmill.engine.train.tasks.Task;
 import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.jobs.config.ConfigKeys;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
@@ -64,7 +65,7 @@ public final class TinyReasonerJobEval {
 
   public Result run(int perTask, long seed, double[] budgetFractions) throws IOException {
     Files.createDirectories(scratch);
-    List<Problem> problems = HeldOutPrompts.sample(perTask, seed);
+    List<Problem> problems = HeldOutPrompts.stratified(perTask, seed);
     List<String> ids = HeldOutPrompts.ids(problems);
     Map<String, Problem> byId = new LinkedHashMap<>();
     for (int i = 0; i < problems.size(); i++) byId.put(ids.get(i), problems.get(i));
@@ -135,14 +136,31 @@ public final class TinyReasonerJobEval {
   }
 
   private Run runJob(Path input, Path output, Map<String, Object> extra) throws IOException {
-    JobConfig c = config.with(Map.of("input.path", input.toString(), "input.format", "jsonl",
-        "output.path", output.toString(), "output.mode", "overwrite", "generation.temperature", 0.0,
-        "generation.n", 1)).with(extra);
+    // everything that decides which rows run and how is pinned; the config keeps model, runner, engine, Spark
+    Map<String, Object> pinned = new HashMap<>();
+    pinned.put("input.path", input.toAbsolutePath().toString());
+    pinned.put("input.format", "jsonl");
+    pinned.put("input.limit", 0);
+    for (String column : List.of("input.id_column", "input.prompt_column", "input.messages_column",
+        "input.system_column", "input.reference_column")) {
+      pinned.put(column, ConfigKeys.BY_NAME.get(column).defaultValue());
+    }
+    pinned.put("output.path", output.toAbsolutePath().toString());
+    pinned.put("output.mode", "overwrite");
+    pinned.put("generation.temperature", 0.0);
+    pinned.put("generation.n", 1);
+    pinned.put("generation.thinking_budget", null);
+    pinned.put("generation.answer_budget", null);
+    pinned.put("job.examples", 0);
+    pinned.putAll(extra);
+    JobConfig c = config.with(pinned);
     JobSettings s = JobSettings.from(c);
     RunSummary summary = "local".equals(s.runner()) ? LocalRunner.run(s) : SparkRunner.run(s);
     Map<String, ResultRow> rows = new HashMap<>();
     try (BufferAllocator allocator = new RootAllocator()) {
-      for (ResultRow r : ArrowParquet.readAll(output.resolve("rows"), allocator)) rows.put(r.id(), r);
+      for (ResultRow r : ArrowParquet.readAll(output.resolve("rows"), allocator)) {
+        if (rows.putIfAbsent(r.id(), r) != null) throw new IllegalStateException("two output rows with id " + r.id());
+      }
     }
     return new Run(rows, summary, s);
   }

@@ -9,15 +9,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * eval-tiny-job on the committed tiny reasoner through the Arrow runner (the Spark runner writes the same
- * rows: SparkJobTest): 16 problems per task, then the same problems at 25% of each task's hardest-level
- * reasoning length. Unlimited, the model finishes on its own and is mostly right; at 25% the budget cuts
- * the hard problems' reasoning, their rows say finish_reason = budget, and accuracy falls.
+ * rows: SparkJobTest): 16 problems per task, then the same problems at 50% and 25% of each task's
+ * hardest-level reasoning length. Unlimited, the model finishes on its own and is mostly right; under a
+ * budget the hard problems' reasoning is cut, their rows say finish_reason = budget (more at 25% than at
+ * 50%), and accuracy falls.
  */
 class TinyReasonerJobEvalTest {
 
@@ -25,11 +27,13 @@ class TinyReasonerJobEvalTest {
 
   @Test
   void tablesComeFromTheJobsOutputRows() throws Exception {
+    // a relative base dir and a job-level thinking budget in the user's config must not leak into the eval
     JobConfig config = JobConfig.of(Map.of("model.path", "../data-samples/models/tiny-reasoner",
-        "job.runner", "local", "job.progress", false, "generation.max_new_tokens", 400, "engine.max_batch", 32));
+        "job.runner", "local", "job.progress", false, "generation.max_new_tokens", 400, "engine.max_batch", 32,
+        "generation.thinking_budget", 3, "input.limit", 5));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     TinyReasonerJobEval.Result r = new TinyReasonerJobEval(config, tmp, new PrintStream(bytes, true,
-        StandardCharsets.UTF_8)).run(16, 7, new double[] {0.25});
+        StandardCharsets.UTF_8)).run(16, 7, new double[] {0.5, 0.25});
     String printed = bytes.toString(StandardCharsets.UTF_8);
     System.out.print(printed);
 
@@ -48,15 +52,24 @@ class TinyReasonerJobEvalTest {
         .max().orElseThrow();
     assertTrue(hardest >= 5 * easiest, "reasoning grows >= 5x: " + easiest + " -> " + hardest);
 
-    assertEquals(8, r.budgets().size(), printed);
-    for (int i = 0; i < 8; i += 2) {
-      TinyEval.BudgetRow unlimited = r.budgets().get(i);
-      TinyEval.BudgetRow quarter = r.budgets().get(i + 1);
+    assertEquals(12, r.budgets().size(), printed);
+    for (int t = 0; t < 4; t++) {
+      TinyEval.BudgetRow unlimited = r.budgets().get(3 * t);
+      TinyEval.BudgetRow half = r.budgets().get(3 * t + 1);
+      TinyEval.BudgetRow quarter = r.budgets().get(3 * t + 2);
+      String task = unlimited.all().task();
+      double hardestMean = r.accuracy().get(4 * t + 3).meanReasoningTokens();
+      assertEquals(task, r.accuracy().get(4 * t + 3).task());
       assertEquals("unlimited", unlimited.all().what());
-      assertTrue(quarter.all().what().startsWith("25% = "), quarter.all().what());
+      assertEquals("50% = " + Math.round(0.5 * hardestMean), half.all().what(), "budget from the task's level-4 mean");
+      assertEquals("25% = " + Math.round(0.25 * hardestMean), quarter.all().what());
+      for (TinyEval.BudgetRow b : List.of(unlimited, half, quarter)) assertEquals(16, b.all().n(), b.toString());
       assertEquals(0, unlimited.all().finish().getOrDefault(FinishReason.BUDGET, 0));
-      assertTrue(quarter.all().finish().getOrDefault(FinishReason.BUDGET, 0) >= 4, quarter + "\n" + printed);
+      int halfCut = half.all().finish().getOrDefault(FinishReason.BUDGET, 0);
+      int quarterCut = quarter.all().finish().getOrDefault(FinishReason.BUDGET, 0);
+      assertTrue(halfCut >= 4 && quarterCut > halfCut, task + ": budget rows " + halfCut + ", " + quarterCut + "\n" + printed);
       assertTrue(quarter.accuracyByLevel().get(4) < unlimited.accuracyByLevel().get(4), quarter + "\n" + printed);
+      assertTrue(quarter.all().meanReasoningTokens() < half.all().meanReasoningTokens(), quarter + "\n" + printed);
     }
     assertTrue(printed.contains("| add | 4 | 7-8 digits | 4 (4) |"), printed);
     assertTrue(printed.contains("| count | 25% = "), printed);
