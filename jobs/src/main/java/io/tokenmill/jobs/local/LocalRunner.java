@@ -129,7 +129,7 @@ public final class LocalRunner {
       RunSummary summary = new RunSummary(s, totals, prompts.size(), prompts.size() - pending.size(), waves,
           committed, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped);
       store.writeSummary(summary.toJsonString());
-      return summary.withExamples(ExampleRows.pick(written, s.examples()));
+      return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
     }
   }
 }

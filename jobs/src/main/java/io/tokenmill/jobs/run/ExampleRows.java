@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * A few output rows printed after the summary so a run shows what the model actually wrote: its reasoning
  * and answer next to the reference. A wrong answer comes first when the run has one (the row a user wants
- * to read), then right or unscored ones; error rows only when nothing else exists.
+ * to read), then the longest reasoning, then right or unscored ones; error rows only fill slots no other
+ * candidate can.
  */
 public final class ExampleRows {
 
@@ -21,22 +22,29 @@ public final class ExampleRows {
   private ExampleRows() {}
 
   /**
-   * Up to {@code k} examples from candidate rows: the first wrong one, then the first others without an
-   * error, then error rows. Callers pass a bounded candidate list (Spark: a {@code limit} per kind).
+   * Up to {@code k} examples from candidate rows: the first wrong one, then the longest reasoning (the
+   * row {@link RunTotals} found), then the first others without an error, then error rows. Callers pass
+   * bounded candidate lists (Spark: a {@code limit} per kind).
    */
-  public static List<ResultRow> pick(List<ResultRow> wrong, List<ResultRow> others, int k) {
+  public static List<ResultRow> pick(List<ResultRow> wrong, List<ResultRow> longest, List<ResultRow> others, int k) {
     Set<ResultRow> out = new LinkedHashSet<>();
     if (k <= 0) return List.of();
     if (!wrong.isEmpty()) out.add(wrong.get(0));
+    for (ResultRow r : longest) if (out.size() < k) out.add(r);
     for (ResultRow r : others) if (out.size() < k && r.error() == null) out.add(r);
     for (ResultRow r : others) if (out.size() < k) out.add(r);
     return new ArrayList<>(out);
   }
 
   /** {@link #pick} over rows already in memory (the Arrow runner reads its output back anyway). */
-  public static List<ResultRow> pick(List<ResultRow> rows, int k) {
+  public static List<ResultRow> pick(List<ResultRow> rows, RunTotals totals, int k) {
     List<ResultRow> wrong = rows.stream().filter(r -> Boolean.FALSE.equals(r.correct())).limit(1).toList();
-    return pick(wrong, rows.stream().limit(Math.max(16, 4L * k)).toList(), k);
+    List<ResultRow> longest = rows.stream().filter(r -> isLongest(r, totals)).limit(1).toList();
+    return pick(wrong, longest, rows.stream().limit(Math.max(16, 4L * k)).toList(), k);
+  }
+
+  static boolean isLongest(ResultRow r, RunTotals totals) {
+    return r.id().equals(totals.longestId) && r.sample() == totals.longestSample;
   }
 
   public static void print(PrintStream out, List<ResultRow> examples) {

@@ -24,6 +24,10 @@ public final class RunTotals implements Serializable {
   /** Output tokens of rows written by the current run (run_id), per device. */
   public final Map<String, Long> runTokensByDevice = new TreeMap<>();
   public long runRows;
+  /** The row (id, sample) with the most reasoning tokens among rows without an error: an example worth showing. */
+  public String longestId;
+  public int longestSample;
+  public int longestReasoningTokens = -1;
 
   public void add(ResultRow r, String currentRunId) {
     rows++;
@@ -40,6 +44,7 @@ public final class RunTotals implements Serializable {
       withReference++;
       if (Boolean.TRUE.equals(r.correct())) correct++;
     }
+    if (r.error() == null) keepLongest(r.id(), r.sample(), r.reasoningTokens());
     if (currentRunId.equals(r.runId())) {
       runRows++;
       runTokensByDevice.merge(r.device(), (long) r.outputTokens(), Long::sum);
@@ -56,10 +61,22 @@ public final class RunTotals implements Serializable {
     correct += o.correct;
     latencyMsSum += o.latencyMsSum;
     runRows += o.runRows;
+    if (o.longestId != null) keepLongest(o.longestId, o.longestSample, o.longestReasoningTokens);
     o.byFinishReason.forEach((k, v) -> byFinishReason.merge(k, v, Long::sum));
     o.errorsByKind.forEach((k, v) -> errorsByKind.merge(k, v, Long::sum));
     o.runTokensByDevice.forEach((k, v) -> runTokensByDevice.merge(k, v, Long::sum));
     return this;
+  }
+
+  /** Most reasoning tokens wins; ties go to the smaller (id, sample) so the choice does not depend on row order. */
+  private void keepLongest(String id, int sample, int tokens) {
+    boolean better = tokens > longestReasoningTokens || (tokens == longestReasoningTokens
+        && (id.compareTo(longestId) < 0 || (id.equals(longestId) && sample < longestSample)));
+    if (better) {
+      longestId = id;
+      longestSample = sample;
+      longestReasoningTokens = tokens;
+    }
   }
 
   public long runOutputTokens() {

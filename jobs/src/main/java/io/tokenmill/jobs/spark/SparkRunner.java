@@ -145,7 +145,11 @@ public final class SparkRunner {
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
         (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped);
     store.writeSummary(summary.toJsonString());
-    summary.withExamples(examples(spark, store, s.examples()));
+    try {
+      summary.withExamples(examples(spark, store, totals, s.examples()));
+    } catch (RuntimeException | IOException e) { // the run is committed and summarised; examples are a courtesy
+      say(s, "could not read example rows: " + e);
+    }
     prompts.unpersist();
     if (pending != prompts) pending.unpersist();
     return summary;
@@ -166,13 +170,16 @@ public final class SparkRunner {
   }
 
   /** job.examples rows for the console: a wrong one if any, then others; each kind a bounded {@code limit}. */
-  static List<ResultRow> examples(SparkSession spark, HadoopOutputStore store, int k) throws IOException {
+  static List<ResultRow> examples(SparkSession spark, HadoopOutputStore store, RunTotals totals, int k)
+      throws IOException {
     if (k <= 0 || !store.hasCommittedRows()) return List.of();
     Dataset<Row> rows = spark.read().parquet(store.rowsDir()).selectExpr(SparkRows.OUTPUT.fieldNames());
     List<ResultRow> wrong = rows.where(col("correct").equalTo(false)).limit(1).collectAsList().stream()
         .map(SparkRows::toResult).toList();
+    List<ResultRow> longest = totals.longestId == null ? List.of() : rows.where(col("id").equalTo(totals.longestId)
+        .and(col("sample").equalTo(totals.longestSample))).limit(1).collectAsList().stream().map(SparkRows::toResult).toList();
     List<ResultRow> others = rows.limit(Math.max(16, 4 * k)).collectAsList().stream().map(SparkRows::toResult).toList();
-    return ExampleRows.pick(wrong, others, k);
+    return ExampleRows.pick(wrong, longest, others, k);
   }
 
   /** The output columns, with the long text ones (which the totals do not need) replaced by nulls so Parquet skips them. */
