@@ -41,6 +41,20 @@ final class AdamW {
 
   /** One update at learning rate {@code lr}; returns the gradient norm before clipping. Zeroes the gradients. */
   double step(double lr) {
+    // In-place updates of leaves that require grad need grad mode off. libtorch's grad mode is per thread and
+    // on by default; DJL turns it off only on the thread that started the engine, and a gradient collector
+    // restores whatever it found. So a trainer called from any other thread (a test runner, a notebook
+    // cell's thread) would fail here: switch it off explicitly and restore it after.
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return update(lr);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private double update(double lr) {
     double norm = gradNorm();
     double scale = norm > config.clipNorm() ? config.clipNorm() / norm : 1.0;
     t++;

@@ -102,4 +102,31 @@ class TrainingTest {
     }
     ForwardEquivalence.assertSame(model, exported, problems);
   }
+
+  /**
+   * libtorch's grad mode is per thread and on by default; only the thread that started DJL has it off. A
+   * trainer called from another thread (CI hit this when an earlier test had started DJL elsewhere) must
+   * still train and leave the thread's mode as it found it.
+   */
+  @Test
+  void trainsFromAThreadWhoseGradModeIsOn() throws Exception {
+    TrainConfig two = new TrainConfig("qwen2", 32, 64, 1, 2, 1, true, 2, 2, 352, 3e-3, 0.1, 1, 0.1, 0.9, 0.98, 1.0, 3);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean modeAfter = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread t = new Thread(() -> {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+      ModelConfig config = ModelConfig.fromJson(two.modelJson(TinyReasoner.VOCAB_SIZE, TinyReasoner.MAX_POSITIONS));
+      try (TrainableDecoder m = TrainableDecoder.init(config, two.seed())) {
+        List<Trainer.LogLine> lines = new Trainer(two, new ProblemEncoder(tokenizer)).run(m, 1, l -> {});
+        assertEquals(2, lines.size());
+        modeAfter.set(ai.djl.pytorch.jni.JniUtils.isGradMode());
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    t.start();
+    t.join();
+    if (failure.get() != null) throw new AssertionError("training failed on a grad-mode-on thread", failure.get());
+    assertTrue(modeAfter.get(), "the thread's grad mode is restored");
+  }
 }
