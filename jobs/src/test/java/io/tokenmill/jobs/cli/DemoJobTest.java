@@ -7,6 +7,8 @@ import io.tokenmill.jobs.cli.CliTest.Captured;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoJobTest {
 
   @TempDir Path tmp;
+
+  @AfterAll
+  static void stopSpark() {
+    SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+  }
 
   @Test
   void demoPrintsAccuracyAndCheckableReasoning() {

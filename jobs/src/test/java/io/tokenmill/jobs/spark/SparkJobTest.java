@@ -35,6 +35,9 @@ class SparkJobTest {
 
   @BeforeAll
   static void setUp() {
+    // A session another test class left active would be reused by getOrCreate with its master, e.g. local[2]
+    // without task retries; these tests need local[2,3].
+    stopSpark();
     model = JobFixtures.model(tmp.resolve("model"));
     List<String> lines = new ArrayList<>(prompts(20));
     lines.add("{\"id\": \"empty\", \"prompt\": \"\"}");
