@@ -7,7 +7,7 @@ import io.tokenmill.jobs.cli.CliTest.Captured;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.SparkSession;
+import io.tokenmill.jobs.testing.JobFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,10 +23,7 @@ class DemoJobTest {
 
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    JobFixtures.stopActiveSpark();
   }
 
   @Test

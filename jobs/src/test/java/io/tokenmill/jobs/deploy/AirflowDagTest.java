@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.SparkSession;
+import io.tokenmill.jobs.testing.JobFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +30,7 @@ class AirflowDagTest {
 
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    JobFixtures.stopActiveSpark();
   }
 
   /** Python string literals of the APPLICATION_ARGS list, with {TOKENMILL_HOME} replaced by {@code home}. */

@@ -100,4 +100,12 @@ public final class JobFixtures {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** Stops the active Spark session, if any: getOrCreate would otherwise hand the next class its master. */
+  public static void stopActiveSpark() {
+    org.apache.spark.sql.SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+  }
 }
