@@ -43,12 +43,25 @@ public final class TinyEval implements AutoCloseable {
   /** Longest output: the hardest reasoning is ~250 tokens, plus answer and any forced transition. */
   public static final int MAX_NEW_TOKENS = 400;
 
+  /** Answer tokens allowed after a forced {@code </think>} in the budget sweeps: the longest answer is 9 digits. */
+  public static final int ANSWER_BUDGET = 32;
+
   /** One problem's result. */
   public record Outcome(Problem problem, GenerationResult result) {
     public boolean correct() {
       return result.answer() != null && result.answer().equals(problem.answer());
     }
+
+    public Scored scored() {
+      return new Scored(problem, correct(), result.reasoningTokens(), result.finishReason());
+    }
   }
+
+  /**
+   * What the tables count of one problem's result, wherever it was generated: through the engine here
+   * ({@link Outcome#scored}) or read back from a job's output rows ({@code eval-tiny-job}).
+   */
+  public record Scored(Problem problem, boolean correct, int reasoningTokens, FinishReason finish) {}
 
   /** Aggregate of one (task, level) cell, or of a budget setting. */
   public record Row(String task, int level, String what, int n, int distinct, int correct,
@@ -130,10 +143,15 @@ public final class TinyEval implements AutoCloseable {
     return out;
   }
 
-  /** Groups outcomes by (task, level), in task then level order. */
+  /** Groups outcomes by (task, level), in the order the groups first appear. */
   public static List<Row> byLevel(List<Outcome> outcomes) {
-    Map<String, List<Outcome>> groups = new LinkedHashMap<>();
-    for (Outcome o : outcomes) {
+    return levelRows(scored(outcomes));
+  }
+
+  /** Groups scored results by (task, level), in the order the groups first appear. */
+  public static List<Row> levelRows(List<Scored> scored) {
+    Map<String, List<Scored>> groups = new LinkedHashMap<>();
+    for (Scored o : scored) {
       groups.computeIfAbsent(o.problem().task() + "\u0000" + o.problem().level(), k -> new ArrayList<>()).add(o);
     }
     List<Row> rows = new ArrayList<>();
@@ -144,15 +162,15 @@ public final class TinyEval implements AutoCloseable {
     return rows;
   }
 
-  /** One row over a list of outcomes. */
-  public static Row row(String task, int level, String what, List<Outcome> list) {
+  /** One row over a list of scored results. */
+  public static Row row(String task, int level, String what, List<Scored> list) {
     int correct = 0;
     long reasoning = 0;
     Map<FinishReason, Integer> finish = new EnumMap<>(FinishReason.class);
-    for (Outcome o : list) {
+    for (Scored o : list) {
       if (o.correct()) correct++;
-      reasoning += o.result().reasoningTokens();
-      finish.merge(o.result().finishReason(), 1, Integer::sum);
+      reasoning += o.reasoningTokens();
+      finish.merge(o.finish(), 1, Integer::sum);
     }
     int distinct = (int) list.stream().map(o -> o.problem().prompt()).distinct().count();
     return new Row(task, level, what, list.size(), distinct, correct,
@@ -192,22 +210,37 @@ public final class TinyEval implements AutoCloseable {
     for (Task t : Tasks.ALL) {
       List<Problem> problems = Tasks.heldOut(t, perLevel, seed);
       List<Outcome> unlimited = run(problems, ReasoningOptions.DEFAULT);
-      rows.add(budgetRow(t, "unlimited", unlimited));
+      rows.add(budgetRow(t, "unlimited", scored(unlimited)));
       double hardest = unlimited.stream().filter(o -> o.problem().level() == t.levels())
           .mapToInt(o -> o.result().reasoningTokens()).average().orElseThrow();
       for (double f : fractions) {
-        int budget = Math.max(1, (int) Math.round(f * hardest));
-        ReasoningOptions opts = new ReasoningOptions(true, budget, 32, ReasoningOptions.DEFAULT_TRANSITION);
-        rows.add(budgetRow(t, Math.round(100 * f) + "% = " + budget, run(problems, opts)));
+        int budget = budget(f, hardest);
+        ReasoningOptions opts = new ReasoningOptions(true, budget, ANSWER_BUDGET, ReasoningOptions.DEFAULT_TRANSITION);
+        rows.add(budgetRow(t, budgetLabel(f, budget), scored(run(problems, opts))));
       }
     }
     return rows;
   }
 
-  private static BudgetRow budgetRow(Task t, String what, List<Outcome> outcomes) {
+  /** The thinking budget of a sweep setting: {@code fraction} of the hardest level's mean reasoning tokens. */
+  public static int budget(double fraction, double hardestMeanReasoningTokens) {
+    return Math.max(1, (int) Math.round(fraction * hardestMeanReasoningTokens));
+  }
+
+  /** A sweep setting as the budget table names it, e.g. {@code 25% = 51}. */
+  public static String budgetLabel(double fraction, int budget) {
+    return Math.round(100 * fraction) + "% = " + budget;
+  }
+
+  private static List<Scored> scored(List<Outcome> outcomes) {
+    return outcomes.stream().map(Outcome::scored).toList();
+  }
+
+  /** One budget setting of task {@code t} over its scored results: the overall row and accuracy per level. */
+  public static BudgetRow budgetRow(Task t, String what, List<Scored> scored) {
     Map<Integer, Double> byLevel = new LinkedHashMap<>();
-    for (Row r : byLevel(outcomes)) byLevel.put(r.level(), r.accuracy());
-    return new BudgetRow(row(t.name(), 0, what, outcomes), byLevel);
+    for (Row r : levelRows(scored)) byLevel.put(r.level(), r.accuracy());
+    return new BudgetRow(row(t.name(), 0, what, scored), byLevel);
   }
 
   /** Markdown for {@link #budgetSweep}. */

@@ -22,9 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,11 +41,15 @@ import org.apache.arrow.memory.RootAllocator;
  */
 public final class TinyReasonerJobEval {
 
-  /** Answer tokens allowed after a forced {@code </think>}: the longest answer is 9 digits. */
-  static final int ANSWER_BUDGET = 32;
-
   /** What one run gave: per-row results keyed by id, and the job's summary. */
-  public record Run(Map<String, ResultRow> rows, RunSummary summary, JobSettings settings) {}
+  public record Run(Map<String, ResultRow> rows, RunSummary summary, JobSettings settings) {
+    /** The output row of {@code id}; a missing row is an error, not a wrong answer. */
+    ResultRow row(String id) {
+      ResultRow r = rows.get(id);
+      if (r == null) throw new IllegalStateException("the job wrote no row for id " + id);
+      return r;
+    }
+  }
 
   /** Tables, printed and returned for tests. */
   public record Result(List<TinyEval.Row> accuracy, List<TinyEval.BudgetRow> budgets, int correctColumnAgrees,
@@ -67,68 +69,75 @@ public final class TinyReasonerJobEval {
     Files.createDirectories(scratch);
     List<Problem> problems = HeldOutPrompts.stratified(perTask, seed);
     List<String> ids = HeldOutPrompts.ids(problems);
-    Map<String, Problem> byId = new LinkedHashMap<>();
-    for (int i = 0; i < problems.size(); i++) byId.put(ids.get(i), problems.get(i));
     Path input = scratch.resolve("heldout.jsonl");
     Files.writeString(input, HeldOutPrompts.jsonl(problems), StandardCharsets.UTF_8);
 
     out.printf("%d held-out problems (%d per task) -> %s%n", problems.size(), perTask, input);
     Run unlimited = runJob(input, scratch.resolve("unlimited"), Map.of());
-    int[] agree = new int[1];
-    List<TinyEval.Row> accuracy = new ArrayList<>();
+    List<TinyEval.Scored> scored = new ArrayList<>();
+    int agree = 0;
+    for (int i = 0; i < problems.size(); i++) {
+      ResultRow r = unlimited.row(ids.get(i));
+      TinyEval.Scored one = scored(problems.get(i), r);
+      scored.add(one);
+      if (Boolean.valueOf(one.correct()).equals(r.correct())) agree++;
+    }
+    List<TinyEval.Row> accuracy = TinyEval.levelRows(scored);
     Map<String, Double> hardestMean = new HashMap<>();
-    for (Task t : Tasks.ALL) {
-      for (int level = 1; level <= t.levels(); level++) {
-        List<Map.Entry<Problem, ResultRow>> cell = cell(byId, unlimited.rows(), t.name(), level, "");
-        accuracy.add(row(t.name(), level, t.describe(level), cell, agree));
-        if (level == t.levels()) hardestMean.put(t.name(), accuracy.get(accuracy.size() - 1).meanReasoningTokens());
-      }
+    for (TinyEval.Row r : accuracy) {
+      if (r.level() == Tasks.byName(r.task()).levels()) hardestMean.put(r.task(), r.meanReasoningTokens());
     }
     out.println();
     out.println("Accuracy through the job (" + runnerName(unlimited.settings()) + ", greedy), exact match of the answer:");
     out.println(TinyEval.accuracyTable(accuracy));
-    out.printf("job's correct column agrees with exact match on %d of %d rows%n", agree[0], byId.size());
+    out.printf("job's correct column agrees with exact match on %d of %d rows%n", agree, problems.size());
 
     List<TinyEval.BudgetRow> budgets = new ArrayList<>();
     if (budgetFractions.length > 0) {
       Path budgetInput = scratch.resolve("budgets.jsonl");
-      Map<String, Problem> budgetById = new LinkedHashMap<>();
-      Map<String, Integer> budgetOf = new LinkedHashMap<>();
       StringBuilder lines = new StringBuilder();
       var gson = new GsonBuilder().disableHtmlEscaping().create();
       for (double f : budgetFractions) {
-        String tag = "@" + Math.round(100 * f);
-        for (var e : byId.entrySet()) {
-          Problem p = e.getValue();
-          int budget = Math.max(1, (int) Math.round(f * hardestMean.get(p.task())));
-          budgetOf.put(p.task() + tag, budget);
+        for (int i = 0; i < problems.size(); i++) {
+          Problem p = problems.get(i);
           JsonObject o = new JsonObject();
-          o.addProperty("id", e.getKey() + tag);
+          o.addProperty("id", ids.get(i) + tag(f));
           o.addProperty("prompt", p.prompt());
           o.addProperty("reference", p.answer());
-          o.addProperty("thinking_budget", budget);
+          o.addProperty("thinking_budget", TinyEval.budget(f, hardestMean.get(p.task())));
           lines.append(gson.toJson(o)).append('\n');
-          budgetById.put(e.getKey() + tag, p);
         }
       }
       Files.writeString(budgetInput, lines.toString(), StandardCharsets.UTF_8);
-      out.printf("%n%d budgeted rows (%d settings x %d problems) -> %s%n", budgetById.size(), budgetFractions.length,
-          byId.size(), budgetInput);
-      Run budgeted = runJob(budgetInput, scratch.resolve("budgets"), Map.of("generation.answer_budget", ANSWER_BUDGET));
+      out.printf("%n%d budgeted rows (%d settings x %d problems) -> %s%n", budgetFractions.length * problems.size(),
+          budgetFractions.length, problems.size(), budgetInput);
+      Run budgeted = runJob(budgetInput, scratch.resolve("budgets"),
+          Map.of("generation.answer_budget", TinyEval.ANSWER_BUDGET));
       for (Task t : Tasks.ALL) {
-        budgets.add(budgetRow(t, "unlimited", byId, unlimited.rows(), ""));
+        budgets.add(TinyEval.budgetRow(t, "unlimited",
+            scored.stream().filter(x -> x.problem().task().equals(t.name())).toList()));
         for (double f : budgetFractions) {
-          String tag = "@" + Math.round(100 * f);
-          budgets.add(budgetRow(t, Math.round(100 * f) + "% = " + budgetOf.get(t.name() + tag), budgetById,
-              budgeted.rows(), tag));
+          List<TinyEval.Scored> setting = new ArrayList<>();
+          for (int i = 0; i < problems.size(); i++) {
+            if (problems.get(i).task().equals(t.name())) {
+              setting.add(scored(problems.get(i), budgeted.row(ids.get(i) + tag(f))));
+            }
+          }
+          budgets.add(TinyEval.budgetRow(t, TinyEval.budgetLabel(f, TinyEval.budget(f, hardestMean.get(t.name()))),
+              setting));
         }
       }
       out.println();
       out.println("Accuracy vs thinking budget (fraction of the task's hardest-level mean reasoning tokens;"
-          + " answer budget " + ANSWER_BUDGET + "):");
+          + " answer budget " + TinyEval.ANSWER_BUDGET + "):");
       out.println(TinyEval.budgetTable(budgets));
     }
-    return new Result(accuracy, budgets, agree[0], byId.size());
+    return new Result(accuracy, budgets, agree, problems.size());
+  }
+
+  /** The id suffix of a budget setting's rows, e.g. {@code @25}. */
+  private static String tag(double fraction) {
+    return "@" + Math.round(100 * fraction);
   }
 
   private static String runnerName(JobSettings s) {
@@ -165,47 +174,12 @@ public final class TinyReasonerJobEval {
     return new Run(rows, summary, s);
   }
 
-  /** The (problem, row) pairs of one task and level whose ids end with {@code tag}; a missing row is an error. */
-  private static List<Map.Entry<Problem, ResultRow>> cell(Map<String, Problem> byId, Map<String, ResultRow> rows,
-      String task, int level, String tag) {
-    List<Map.Entry<Problem, ResultRow>> cell = new ArrayList<>();
-    for (var e : byId.entrySet()) {
-      Problem p = e.getValue();
-      if (!p.task().equals(task) || (level > 0 && p.level() != level) || !e.getKey().endsWith(tag)) continue;
-      ResultRow r = rows.get(e.getKey());
-      if (r == null) throw new IllegalStateException("the job wrote no row for id " + e.getKey());
-      cell.add(Map.entry(p, r));
-    }
-    return cell;
-  }
-
   static boolean exactMatch(Problem p, ResultRow r) {
     return r.answer() != null && r.answer().strip().equals(p.answer());
   }
 
-  private static TinyEval.Row row(String task, int level, String what, List<Map.Entry<Problem, ResultRow>> cell,
-      int[] agree) {
-    int correct = 0;
-    long reasoning = 0;
-    Map<FinishReason, Integer> finish = new EnumMap<>(FinishReason.class);
-    for (var e : cell) {
-      boolean exact = exactMatch(e.getKey(), e.getValue());
-      if (exact) correct++;
-      if (agree != null && Boolean.valueOf(exact).equals(e.getValue().correct())) agree[0]++;
-      reasoning += e.getValue().reasoningTokens();
-      finish.merge(FinishReason.valueOf(e.getValue().finishReason().toUpperCase(Locale.ROOT)), 1, Integer::sum);
-    }
-    int distinct = (int) cell.stream().map(e -> e.getKey().prompt()).distinct().count();
-    return new TinyEval.Row(task, level, what, cell.size(), distinct, correct,
-        cell.isEmpty() ? 0 : (double) reasoning / cell.size(), finish);
-  }
-
-  private static TinyEval.BudgetRow budgetRow(Task t, String what, Map<String, Problem> byId,
-      Map<String, ResultRow> rows, String tag) {
-    Map<Integer, Double> byLevel = new LinkedHashMap<>();
-    for (int level = 1; level <= t.levels(); level++) {
-      byLevel.put(level, row(t.name(), level, "", cell(byId, rows, t.name(), level, tag), null).accuracy());
-    }
-    return new TinyEval.BudgetRow(row(t.name(), 0, what, cell(byId, rows, t.name(), 0, tag), null), byLevel);
+  private static TinyEval.Scored scored(Problem p, ResultRow r) {
+    return new TinyEval.Scored(p, exactMatch(p, r), r.reasoningTokens(),
+        FinishReason.valueOf(r.finishReason().toUpperCase(Locale.ROOT)));
   }
 }
