@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * Trains the tiny reasoner ({@code bin/tokenmill train-tiny}) and writes it as an ordinary HF model
  * directory: the byte-level tokenizer of {@link TokenizerWriter} with the DeepSeek-R1 chat format (its
  * generation prompt opens the think block, so the model's output starts with its reasoning), a
- * config.json of the chosen family, model.safetensors under HF names, and {@code tokenmill_training.json}
- * recording how it was made. The engine loads the result like any downloaded checkpoint.
+ * config.json of the chosen family (recording how it was made under {@code tokenmill_training}), and
+ * model.safetensors under HF names. The engine loads the result like any downloaded checkpoint.
  */
 public final class TinyReasoner {
 
