@@ -58,6 +58,7 @@ public final class ConfigKeys {
       key("job.name", "tokenmill", "Spark application name"),
       key("job.waves", "auto", "commit units; a killed run loses at most one wave (auto = by job.wave_rows)"),
       key("job.wave_rows", 10000, "prompts per wave when job.waves is auto"),
+      key("job.wave_retries", 2, "times a wave whose staged rows fail the exactly-once check is generated again"),
       key("job.partitions", "auto", "Spark partitions per wave (auto = default parallelism)"),
       key("job.gpu_hour_usd", 2.5, "price of one device-hour, for the cost per million output tokens"),
       key("job.progress", true, "live progress line on stderr"),
@@ -68,6 +69,7 @@ public final class ConfigKeys {
       key("eval.verifier", "auto", "compares extracted vs reference: auto, exact, numeric, choice, seating"),
       key("test.fault.fail_partition", -1, "TESTS ONLY: partition whose first attempt fails"),
       key("test.fault.fail_after_rows", 0, "TESTS ONLY: rows emitted before the injected failure"),
+      key("test.fault.staging", "", "TESTS ONLY: lose:W or duplicate:W damages wave W's first staged attempt"),
       key("test.stop_after_waves", 0, "TESTS ONLY: stop the driver after committing this many waves (0 = off)"));
 
   public static final Map<String, ConfigKey> BY_NAME = index();

@@ -1,6 +1,7 @@
 package io.tokenmill.jobs.local;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.run.DuplicateIds;
 import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.LocalOutputStore;
@@ -8,6 +9,8 @@ import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.RunTotals;
+import io.tokenmill.jobs.run.WaveCommitter;
+import io.tokenmill.jobs.run.WaveKeys;
 import io.tokenmill.udfs.exec.DeviceChoice;
 import io.tokenmill.udfs.exec.EngineCache;
 import io.tokenmill.udfs.exec.EngineReport;
@@ -19,6 +22,7 @@ import io.tokenmill.udfs.rows.InputSpec;
 import io.tokenmill.udfs.rows.PromptRow;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,53 +71,72 @@ public final class LocalRunner {
         PromptRow p = normalizer.normalize(r.values()::get, i);
         prompts.add(r.readError() == null ? p : p.withError(r.readError()));
       }
-      Map<String, Long> first = new HashMap<>();
-      Map<String, Long> duplicates = new HashMap<>();
-      for (PromptRow p : prompts) {
-        Long f = first.putIfAbsent(p.id(), p.position());
-        if (f != null) duplicates.put(p.id(), f);
-      }
-      RunContext ctx = s.context().withDuplicates(duplicates);
+      Map<String, Long> firstPositions = DuplicateIds.firstPositions(prompts);
+      List<DuplicateIds.Later> later = DuplicateIds.later(prompts, firstPositions);
+      int n = s.context().generation().n();
+      s.waveRetries();
 
       store.prepare(s.outputMode());
-      Set<String> done = new HashSet<>();
+      store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
+      Map<String, Set<Integer>> committed = new HashMap<>();
       if (store.hasCommittedRows()) {
-        for (ResultRow r : ArrowParquet.readAll(Path.of(store.rowsDir()), allocator)) done.add(r.id());
+        for (ResultRow r : ArrowParquet.readAll(Path.of(store.rowsDir()), allocator)) {
+          committed.computeIfAbsent(r.id(), k -> new HashSet<>()).add(r.sample());
+        }
       }
-      List<PromptRow> pending = prompts.stream().filter(p -> !done.contains(p.id())).toList();
+      List<PromptRow> unique = prompts.stream().filter(p -> !DuplicateIds.isLater(p, firstPositions)).toList();
+      List<PromptRow> pending = unique.stream()
+          .filter(p -> committed.getOrDefault(p.id(), Set.of()).stream().filter(x -> x >= 0 && x < n).count() < n)
+          .toList();
+      Map<String, Set<Integer>> partial = new HashMap<>();
+      for (PromptRow p : pending) {
+        Set<Integer> c = committed.get(p.id());
+        if (c != null) partial.put(p.id(), c);
+      }
+      RunContext ctx = s.context().withCommittedSamples(partial);
+      long resumed = unique.size() - pending.size();
       int waves = s.wavesFor(pending.size());
       if (s.progress()) {
         System.err.printf("[tokenmill] %,d prompts, %,d already in %s, %,d to generate in %d wave(s); loading %s%n",
-            prompts.size(), prompts.size() - pending.size(), s.outputPath(), pending.size(), waves, s.modelPath());
+            prompts.size(), resumed, s.outputPath(), pending.size(), waves, s.modelPath());
+        if (!later.isEmpty()) {
+          System.err.printf("[tokenmill] %,d row(s) repeat an earlier row's id and are not generated: %s%n",
+              later.size(), Path.of(s.outputPath()).resolve(OutputLayout.DUPLICATES));
+        }
       }
 
       EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
       LoadedEngine engine = EngineCache.get(key);
       AtomicLong rowsDone = new AtomicLong();
       AtomicLong tokens = new AtomicLong();
-      int committed = 0;
+      int committedWaves = 0;
+      int retried = 0;
       boolean stopped = false;
-      try (ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * ctx.generation().n(),
+      try (ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * n,
           rowsDone::get, tokens::get, s.progressIntervalSeconds(), s.progress())) {
         for (int w = 0; w < waves && !pending.isEmpty(); w++) {
           progress.stage("wave " + (w + 1) + "/" + waves);
           final int wave = w;
-          Iterator<PromptRow> input = pending.stream().filter(p -> p.wave(waves) == wave).iterator();
-          RowGenerator generator = new RowGenerator(engine, ctx, 0);
-          List<ResultRow> out = new ArrayList<>();
-          for (Iterator<ResultRow> it = generator.process(input); it.hasNext(); ) {
-            ResultRow r = it.next();
-            out.add(r);
-            rowsDone.incrementAndGet();
-            tokens.addAndGet(r.outputTokens());
+          List<PromptRow> owed = pending.stream().filter(p -> p.wave(waves) == wave).toList();
+          if (owed.isEmpty()) { // no pending prompt hashed into this wave
+            committedWaves++;
+            continue;
           }
-          String waveDir = OutputLayout.waveDirName(s.runId(), w);
-          if (!out.isEmpty()) { // a wave whose ids were all committed by an earlier run has nothing to write
-            ArrowParquet.write(out, Path.of(store.stagingDir(waveDir)), allocator);
-            store.commit(waveDir);
-          }
-          committed++;
-          if (s.stopAfterWaves() > 0 && committed >= s.stopAfterWaves() && w + 1 < waves) {
+          retried += WaveCommitter.commit(store, s, w, waves, (staging, attempt) -> {
+            RowGenerator generator = new RowGenerator(engine, ctx, attempt);
+            List<ResultRow> out = new ArrayList<>();
+            for (Iterator<ResultRow> it = generator.process(owed.iterator()); it.hasNext(); ) {
+              ResultRow r = it.next();
+              out.add(r);
+              rowsDone.incrementAndGet();
+              tokens.addAndGet(r.outputTokens());
+            }
+            ArrowParquet.write(out, Path.of(staging), allocator);
+          }, staging -> WaveKeys.check(owed.stream().map(PromptRow::id).toList(), n, ctx::committedSamplesOf,
+              Files.isDirectory(Path.of(staging)) ? ArrowParquet.readAll(Path.of(staging), allocator) : List.of()),
+              msg -> System.err.println("[tokenmill] " + msg));
+          committedWaves++;
+          if (s.stopAfterWaves() > 0 && committedWaves >= s.stopAfterWaves() && w + 1 < waves) {
             stopped = true;
             break;
           }
@@ -126,8 +149,9 @@ public final class LocalRunner {
       EngineReport report = EngineReport.of("local", java.net.InetAddress.getLocalHost().getHostName(),
           ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
           engine.engine().metrics());
-      RunSummary summary = new RunSummary(s, totals, prompts.size(), prompts.size() - pending.size(), waves,
-          committed, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped);
+      RunSummary summary = new RunSummary(s, totals, prompts.size(), resumed, waves,
+          committedWaves, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped)
+          .withIntegrity(later.size(), retried);
       store.writeSummary(summary.toJsonString());
       return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
     }

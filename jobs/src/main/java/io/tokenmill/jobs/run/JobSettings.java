@@ -107,13 +107,21 @@ public record JobSettings(
         absolute(base, c.required("output.path")), OutputMode.parse(c.string("output.mode")), modelPath, ctx,
         c.autoOrPositive("job.waves"), waveRows, c.autoOrPositive("job.partitions"), usd, c.bool("job.progress"),
         progressInterval, c.string("spark.master"),
-        new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows")),
+        new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows"),
+            c.string("test.fault.staging")),
         c.integer("test.stop_after_waves"));
   }
 
   /** job.examples: output rows the console shows after the summary. */
   public int examples() {
     return config.integer("job.examples"); // checked >= 0 in from()
+  }
+
+  /** job.wave_retries: how often a wave that fails its exactly-once check is generated again. */
+  public int waveRetries() {
+    int r = config.integer("job.wave_retries");
+    if (r < 0) throw new IllegalArgumentException("job.wave_retries must be >= 0, got " + r);
+    return r;
   }
 
   /** Waves for {@code pendingPrompts}: job.waves, or enough that each holds at most job.wave_rows. */

@@ -76,6 +76,34 @@ public final class LocalOutputStore implements OutputStore {
         StandardCopyOption.ATOMIC_MOVE);
   }
 
+  @Override
+  public void writeText(String name, String text) throws IOException {
+    Path target = root.resolve(name);
+    if (text == null) {
+      Files.deleteIfExists(target);
+      return;
+    }
+    Path tmp = root.resolve("." + name + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void discardStaging(String waveDir) throws IOException {
+    deleteTree(Path.of(stagingDir(waveDir)));
+  }
+
+  @Override
+  public void damageStaging(String waveDir, String how) throws IOException {
+    Path first;
+    try (Stream<Path> s = Files.walk(Path.of(stagingDir(waveDir)))) {
+      first = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().findFirst().orElse(null);
+    }
+    if (first == null) return;
+    if (how.equals("lose")) Files.delete(first);
+    else Files.copy(first, first.resolveSibling("duplicated-" + first.getFileName()));
+  }
+
   static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) return;
     try (Stream<Path> s = Files.walk(p)) {

@@ -7,6 +7,7 @@ package io.tokenmill.jobs.run;
  * OUTPUT/rows/wave=RUNID-007/part-*.parquet   committed waves (read OUTPUT/rows as one Parquet dataset)
  * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
  * OUTPUT/run_summary.json                     the last run's summary (written atomically)
+ * OUTPUT/duplicate_ids.jsonl                  input rows not generated because an earlier row has their id
  * </pre>
  *
  * A wave becomes visible only by the rename of its finished directory, so a killed driver leaves either
@@ -16,6 +17,7 @@ public final class OutputLayout {
   public static final String ROWS = "rows";
   public static final String STAGING = "_staging";
   public static final String SUMMARY = "run_summary.json";
+  public static final String DUPLICATES = "duplicate_ids.jsonl";
 
   private OutputLayout() {}
 

@@ -22,4 +22,16 @@ public interface OutputStore {
 
   /** Writes run_summary.json (tmp file + rename). */
   void writeSummary(String json) throws IOException;
+
+  /** Writes a small file at the top of the output (tmp file + rename); null text deletes it. */
+  void writeText(String name, String text) throws IOException;
+
+  /** Deletes a wave's staging directory (a wave that failed its check is generated again). */
+  void discardStaging(String waveDir) throws IOException;
+
+  /**
+   * TESTS ONLY ({@code test.fault.staging}): damages a staged wave the way a lost or repeated task output
+   * would — {@code lose} deletes one staged Parquet file, {@code duplicate} stages a copy of one.
+   */
+  void damageStaging(String waveDir, String how) throws IOException;
 }

@@ -29,6 +29,8 @@ public final class RunSummary {
   private final String master;
   private final boolean stoppedEarly;
   private List<io.tokenmill.udfs.rows.ResultRow> examples = List.of();
+  private long duplicateRows;
+  private int wavesRetried;
 
   public RunSummary(JobSettings settings, RunTotals totals, long inputPrompts, long resumedPrompts, int waves,
       int wavesCommitted, double wallSeconds, Collection<EngineReport> reports, Instant started, String master,
@@ -45,6 +47,19 @@ public final class RunSummary {
     this.master = master;
     this.stoppedEarly = stoppedEarly;
   }
+
+  /**
+   * Integrity figures of this run: input rows not generated because an earlier row has their id (listed in
+   * {@link OutputLayout#DUPLICATES}), and wave attempts thrown away by the exactly-once check.
+   */
+  public RunSummary withIntegrity(long duplicateRows, int wavesRetried) {
+    this.duplicateRows = duplicateRows;
+    this.wavesRetried = wavesRetried;
+    return this;
+  }
+
+  public long duplicateRows() { return duplicateRows; }
+  public int wavesRetried() { return wavesRetried; }
 
   /** Output rows printed after the table (job.examples); not part of run_summary.json. */
   public RunSummary withExamples(List<io.tokenmill.udfs.rows.ResultRow> rows) {
@@ -123,6 +138,7 @@ public final class RunSummary {
     rows.addProperty("failed", totals.failed);
     rows.add("by_finish_reason", map(totals.byFinishReason));
     rows.add("errors_by_kind", map(totals.errorsByKind));
+    rows.addProperty("duplicate_ids_not_generated", duplicateRows);
     o.add("rows", rows);
     JsonObject tokens = new JsonObject();
     tokens.addProperty("prompt", totals.promptTokens);
@@ -180,6 +196,7 @@ public final class RunSummary {
     JsonObject waveInfo = new JsonObject();
     waveInfo.addProperty("planned", waves);
     waveInfo.addProperty("committed_this_run", wavesCommitted);
+    waveInfo.addProperty("regenerated_after_failed_check", wavesRetried);
     o.add("waves", waveInfo);
     JsonObject cfg = new JsonObject();
     settings.config().effective().forEach((k, v) -> cfg.addProperty(k, v == null ? null : String.valueOf(v)));
@@ -207,6 +224,14 @@ public final class RunSummary {
         totals.rows, totals.rows - totals.failed, totals.failed, totals.runRows));
     row(out, "finish reasons", totals.byFinishReason.toString());
     totals.errorsByKind.forEach((k, v) -> row(out, "  failed", String.format("%,d × %s", v, k)));
+    if (duplicateRows > 0) {
+      row(out, "duplicate ids", String.format("%,d input row(s) repeat an earlier row's id, not generated (%s)",
+          duplicateRows, OutputLayout.DUPLICATES));
+    }
+    if (wavesRetried > 0) {
+      row(out, "waves redone", String.format("%d wave attempt(s) failed the exactly-once check and were regenerated",
+          wavesRetried));
+    }
     row(out, "tokens", String.format("prompt %,d | reasoning %,d | answer %,d", totals.promptTokens,
         totals.reasoningTokens, totals.answerTokens));
     row(out, "wall time", String.format("%.1f s", wallSeconds));

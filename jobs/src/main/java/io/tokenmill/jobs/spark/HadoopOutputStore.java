@@ -82,4 +82,41 @@ public final class HadoopOutputStore implements OutputStore {
     if (!fs.rename(tmp, target)) throw new IOException("could not write " + target);
   }
 
+  @Override
+  public void writeText(String name, String text) throws IOException {
+    Path target = new Path(root, name);
+    if (text == null) {
+      fs.delete(target, false);
+      return;
+    }
+    Path tmp = new Path(root, "." + name + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) throw new IOException("could not write " + target);
+  }
+
+  @Override
+  public void discardStaging(String waveDir) throws IOException {
+    fs.delete(new Path(stagingDir(waveDir)), true);
+  }
+
+  @Override
+  public void damageStaging(String waveDir, String how) throws IOException {
+    Path first = null;
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(new Path(stagingDir(waveDir)), true);
+    while (it.hasNext()) {
+      Path p = it.next().getPath();
+      if (p.getName().endsWith(".parquet") && (first == null || p.toString().compareTo(first.toString()) < 0)) first = p;
+    }
+    if (first == null) return;
+    if (how.equals("lose")) {
+      fs.delete(first, false);
+    } else {
+      org.apache.hadoop.fs.FileUtil.copy(fs, first, fs, new Path(first.getParent(), "duplicated-" + first.getName()),
+          false, fs.getConf());
+    }
+  }
+
 }

@@ -1,6 +1,8 @@
 package io.tokenmill.jobs.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
@@ -8,12 +10,15 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.pmod;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.run.DuplicateIds;
 import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.RunTotals;
+import io.tokenmill.jobs.run.WaveCommitter;
+import io.tokenmill.jobs.run.WaveKeys;
 import io.tokenmill.udfs.exec.EngineReport;
 import io.tokenmill.udfs.exec.RunContext;
 import io.tokenmill.udfs.rows.InputNormalizer;
@@ -26,10 +31,14 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.function.FilterFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -84,28 +93,61 @@ public final class SparkRunner {
     long inputPrompts = prompts.count();
     say(s, "read " + inputPrompts + " prompts; checking ids and committed output");
 
-    Map<String, Long> duplicates = new HashMap<>();
+    int n = s.context().generation().n();
+    s.waveRetries();
+    Map<String, Long> firstPositions = new HashMap<>();
     for (Row r : prompts.groupBy("id").agg(count(lit(1)).as("c"), min("position").as("p"))
         .filter(col("c").gt(1)).collectAsList()) {
-      duplicates.put(r.getString(0), r.getLong(2));
+      firstPositions.put(r.getString(0), r.getLong(2));
     }
-    RunContext ctx = s.context().withDuplicates(duplicates);
+    List<DuplicateIds.Later> later = new ArrayList<>();
+    Dataset<Row> unique = prompts;
+    if (!firstPositions.isEmpty()) {
+      HashMap<String, Long> first = new HashMap<>(firstPositions);
+      unique = prompts.filter((FilterFunction<Row>) r -> {
+        Long f = first.get(r.<String>getAs("id"));
+        return f == null || f == r.<Long>getAs("position").longValue();
+      });
+      for (Row r : prompts.filter((FilterFunction<Row>) r -> {
+        Long f = first.get(r.<String>getAs("id"));
+        return f != null && f != r.<Long>getAs("position").longValue();
+      }).select("id", "position").collectAsList()) {
+        later.add(new DuplicateIds.Later(r.getString(0), r.getLong(1), first.get(r.getString(0))));
+      }
+      later.sort(java.util.Comparator.comparingLong(DuplicateIds.Later::position));
+    }
 
     HadoopOutputStore store = new HadoopOutputStore(s.outputPath(), spark.sparkContext().hadoopConfiguration());
     store.prepare(s.outputMode());
-    Dataset<Row> pending = prompts;
-    long resumed = 0;
+    store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
+    Dataset<Row> pending = unique;
+    Map<String, Set<Integer>> partial = new HashMap<>();
     if (store.hasCommittedRows()) {
-      Dataset<Row> committed = spark.read().parquet(store.rowsDir()).select("id").distinct();
-      pending = prompts.join(committed, prompts.col("id").equalTo(committed.col("id")), "left_anti");
+      // resume per (id, sample): an id is done when all n samples are committed; one with some of them is
+      // generated again and only its missing samples are written
+      Dataset<Row> committed = spark.read().schema(SparkRows.OUTPUT).parquet(store.rowsDir())
+          .select("id", "sample").where(col("sample").geq(0).and(col("sample").lt(n))).distinct()
+          .groupBy("id").agg(collect_set("sample").as("samples"), count(lit(1)).as("c"));
+      Dataset<Row> done = committed.filter(col("c").geq(n)).select("id");
+      pending = unique.join(done, unique.col("id").equalTo(done.col("id")), "left_anti");
+      for (Row r : committed.filter(col("c").lt(n)).join(unique.select("id"), "id").select("id", "samples")
+          .collectAsList()) {
+        partial.put(r.getString(0), new HashSet<>(r.<Integer>getList(1)));
+      }
     }
+    RunContext ctx = s.context().withCommittedSamples(partial);
     if (pending != prompts) pending = pending.persist(StorageLevel.MEMORY_AND_DISK());
+    long uniquePrompts = unique == prompts ? inputPrompts : unique.count();
     long pendingPrompts = pending.count();
-    resumed = inputPrompts - pendingPrompts;
+    long resumed = uniquePrompts - pendingPrompts;
     int waves = s.wavesFor(pendingPrompts);
     int partitions = s.partitions() > 0 ? s.partitions() : spark.sparkContext().defaultParallelism();
     say(s, String.format("%,d prompts, %,d already in %s, %,d to generate in %d wave(s) of %d partition(s)",
-        inputPrompts, inputPrompts - pendingPrompts, s.outputPath(), pendingPrompts, waves, partitions));
+        inputPrompts, resumed, s.outputPath(), pendingPrompts, waves, partitions));
+    if (!later.isEmpty()) {
+      say(s, String.format("%,d row(s) repeat an earlier row's id and are not generated: %s/%s", later.size(),
+          s.outputPath(), OutputLayout.DUPLICATES));
+    }
 
     LongAccumulator rowsDone = spark.sparkContext().longAccumulator("tokenmill.rows");
     LongAccumulator tokens = spark.sparkContext().longAccumulator("tokenmill.output_tokens");
@@ -117,33 +159,38 @@ public final class SparkRunner {
     InferencePartition fn = new InferencePartition(ctx, new InferencePartition.Counters(rowsDone, tokens, reports),
         s.fault());
 
-    long expectedRows = pendingPrompts * ctx.generation().n();
+    long expectedRows = pendingPrompts * n;
     int committedWaves = 0;
+    int retried = 0;
     boolean stopped = false;
     try (ProgressLine progress = new ProgressLine(System.err, expectedRows, liveRows::value, liveTokens::value,
         s.progressIntervalSeconds(), s.progress())) {
       for (int w = 0; w < waves && pendingPrompts > 0; w++) {
         progress.stage("wave " + (w + 1) + "/" + waves);
-        String waveDir = OutputLayout.waveDirName(s.runId(), w);
         Dataset<Row> wave = pending.filter(pmod(col("bucket"), lit(waves)).equalTo(w));
         spark.sparkContext().setJobGroup("tokenmill-" + s.runId(), "tokenmill wave " + (w + 1) + "/" + waves, true);
-        wave.repartition(partitions)
-            .mapPartitions(fn, Encoders.row(SparkRows.OUTPUT))
-            .write().mode(SaveMode.Overwrite).parquet(store.stagingDir(waveDir));
-        store.commit(waveDir);
+        retried += WaveCommitter.commit(store, s, w, waves,
+            (staging, attempt) -> wave.repartition(partitions)
+                .mapPartitions(fn, Encoders.row(SparkRows.OUTPUT))
+                .write().mode(SaveMode.Overwrite).parquet(staging),
+            staging -> stagedKeyProblems(spark, wave, staging, n, partial),
+            msg -> say(s, msg));
         committedWaves++;
         if (s.stopAfterWaves() > 0 && committedWaves >= s.stopAfterWaves() && w + 1 < waves) {
           stopped = true;
           break;
         }
       }
+    } finally {
+      spark.sparkContext().removeSparkListener(liveRows);
+      spark.sparkContext().removeSparkListener(liveTokens);
     }
 
     say(s, "waves done; summarising " + store.rowsDir());
     RunTotals totals = totals(spark, store, s.runId());
     List<EngineReport> engineReports = new ArrayList<>(reports.value());
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
-        (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped);
+        (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped).withIntegrity(later.size(), retried);
     store.writeSummary(summary.toJsonString());
     try {
       summary.withExamples(examples(spark, store, totals, s.examples()));
@@ -153,6 +200,27 @@ public final class SparkRunner {
     prompts.unpersist();
     if (pending != prompts) pending.unpersist();
     return summary;
+  }
+
+  /**
+   * {@link WaveKeys} over a staged wave, on the executors: the wave's ids full-outer-joined with the staged
+   * samples per id, each pair checked; a few problems come back to the driver (none when exact).
+   */
+  static List<String> stagedKeyProblems(SparkSession spark, Dataset<Row> wave, String staging, int n,
+      Map<String, Set<Integer>> committed) {
+    Dataset<Row> staged = spark.read().schema(SparkRows.OUTPUT).parquet(staging)
+        .groupBy("id").agg(collect_list("sample").as("samples"));
+    Dataset<Row> owed = wave.select(col("id").as("owed_id"));
+    HashMap<String, Set<Integer>> before = new HashMap<>(committed);
+    return owed.join(staged, owed.col("owed_id").equalTo(staged.col("id")), "full_outer")
+        .flatMap((FlatMapFunction<Row, String>) r -> {
+          String owedId = r.isNullAt(0) ? null : r.getString(0);
+          String id = owedId != null ? owedId : r.getString(1);
+          List<Integer> samples = r.isNullAt(2) ? List.of() : r.<Integer>getList(2);
+          String p = WaveKeys.problem(id, owedId != null, n, before.getOrDefault(id, Set.of()), samples);
+          return p == null ? java.util.Collections.emptyIterator() : List.of(p).iterator();
+        }, Encoders.STRING())
+        .limit(4 * WaveKeys.SHOWN).collectAsList();
   }
 
   /** Sums over every committed row, built per partition and merged on the driver. */

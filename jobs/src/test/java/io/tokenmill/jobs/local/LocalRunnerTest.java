@@ -54,7 +54,6 @@ class LocalRunnerTest {
     Path out = tmp.resolve("bad/out");
     RunSummary s = LocalRunner.run(settings(model, in, out, Map.of("job.runner", "local")));
     Map<String, ResultRow> byId = rows(out).stream()
-        .filter(r -> !(r.id().equals("p001") && r.error() != null))
         .collect(Collectors.toMap(ResultRow::id, r -> r, (a, b) -> { throw new AssertionError("dup " + a.id()); }));
     for (int i = 0; i < 6; i++) {
       ResultRow ok = byId.get(String.format("p%03d", i));
@@ -72,15 +71,24 @@ class LocalRunnerTest {
         .findFirst().orElseThrow();
     assertTrue(notJson.error().contains("line 10"), notJson.error());
     List<ResultRow> p001 = rows(out).stream().filter(r -> r.id().equals("p001")).toList();
-    assertEquals(2, p001.size(), "the duplicate is kept as an error row, the first is generated");
-    assertTrue(p001.stream().anyMatch(r -> r.error() != null && r.error().contains("duplicate id 'p001'")));
+    assertEquals(1, p001.size(), "the first p001 is generated; the repeat is listed beside rows/, not a second key");
+    assertNull(p001.get(0).error());
+    List<String> dups = Files.readAllLines(out.resolve("duplicate_ids.jsonl"));
+    assertEquals(1, dups.size(), dups.toString());
+    JsonObject dup = JsonParser.parseString(dups.get(0)).getAsJsonObject();
+    assertEquals("p001", dup.get("id").getAsString());
+    assertEquals(8, dup.get("input_row").getAsLong());
+    assertEquals(1, dup.get("first_input_row").getAsLong());
+    assertTrue(dup.get("error").getAsString().contains("duplicate id 'p001'"), dup.toString());
+    assertEquals(1, s.duplicateRows());
     for (ResultRow r : rows(out)) {
       if (r.error() != null) assertEquals("error", r.finishReason());
     }
-    assertEquals(13, s.totals().rows);
-    assertEquals(7, s.totals().failed);
+    assertEquals(12, s.totals().rows);
+    assertEquals(6, s.totals().failed);
     JsonObject j = JsonParser.parseString(Files.readString(out.resolve("run_summary.json"))).getAsJsonObject();
-    assertEquals(7, j.getAsJsonObject("rows").get("failed").getAsInt());
+    assertEquals(6, j.getAsJsonObject("rows").get("failed").getAsInt());
+    assertEquals(1, j.getAsJsonObject("rows").get("duplicate_ids_not_generated").getAsInt());
     assertEquals(1, j.getAsJsonArray("engines").get(0).getAsJsonObject().get("model_loads").getAsInt());
   }
 

@@ -76,9 +76,8 @@ public final class JobFixtures {
   }
 
   /**
-   * Rows keyed by "id#sample" (plus the error, since a duplicate input id yields the generated row and an
-   * error row with the same id), with provenance/timing columns blanked so runs can be compared. Throws if
-   * a key occurs twice.
+   * Rows keyed by "id#sample" (plus the error, if any), with provenance/timing columns blanked so runs can be
+   * compared. Throws if a key occurs twice.
    */
   public static Map<String, List<Object>> content(List<ResultRow> rows) {
     Map<String, List<Object>> m = new java.util.TreeMap<>();

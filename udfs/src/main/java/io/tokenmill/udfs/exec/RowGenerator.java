@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Turns a stream of prompt rows into a stream of result rows through a shared engine: keeps up to
  * {@link EngineSettings#inFlightPerTask()} requests submitted, and hands back each sample's row the moment
- * it finishes (not in input order). Bad rows (unreadable, duplicate id, empty prompt, too long for the
+ * it finishes (not in input order). Samples an earlier run committed ({@link RunContext#committedSamples()})
+ * are not emitted again. Bad rows (unreadable, empty prompt, too long for the
  * context, an override out of range, a template that fails) become rows with {@code error} set and
  * {@code finish_reason = error}; they never stop the stream.
  *
@@ -68,9 +69,15 @@ public final class RowGenerator {
               continue;
             }
             if (o == null) {
-              if (outstanding.get() == 0) return false;
-              o = done.poll(200, TimeUnit.MILLISECONDS);
-              if (o == null) continue;
+              if (outstanding.get() == 0) {
+                // A sample's listener queues its row *before* it decrements, so once nothing is outstanding
+                // every row is in the queue: look again, since one may have landed after the poll above.
+                o = done.poll();
+                if (o == null) return false;
+              } else {
+                o = done.poll(200, TimeUnit.MILLISECONDS);
+                if (o == null) continue;
+              }
             }
             if (o instanceof Throwable t) throw new IllegalStateException("generation failed: " + t.getMessage(), t);
             next = (ResultRow) o;
@@ -97,13 +104,7 @@ public final class RowGenerator {
     if (cancelled) throw new IllegalStateException("task cancelled");
     int n = ctx.generation().n();
     String problem = row.inputError();
-    if (problem == null) {
-      Long first = ctx.duplicateFirstPositions().get(row.id());
-      if (first != null && first != row.position()) {
-        problem = "duplicate id '" + row.id() + "': input row " + row.position() + " repeats the id of input row "
-            + first + " (only the first is generated)";
-      }
-    }
+    Set<Integer> committed = ctx.committedSamplesOf(row.id());
     String promptText = null;
     int[] ids = null;
     SamplingParams params = null;
@@ -125,8 +126,11 @@ public final class RowGenerator {
       }
     }
     if (problem != null) {
-      for (int s = 0; s < n; s++) done.add(errorRow(row, s, ctx.keepPromptText() ? promptText : null,
-          ids == null ? 0 : ids.length, problem));
+      for (int s = 0; s < n; s++) {
+        if (!committed.contains(s)) {
+          done.add(errorRow(row, s, ctx.keepPromptText() ? promptText : null, ids == null ? 0 : ids.length, problem));
+        }
+      }
       return;
     }
     final String keptPrompt = ctx.keepPromptText() ? promptText : null;
@@ -136,7 +140,7 @@ public final class RowGenerator {
       h = loaded.engine().submit(new GenerationRequest(row.id(), ids, params, reasoning),
           r -> {
             try {
-              done.add(toRow(row, keptPrompt, r));
+              if (!committed.contains(r.sample())) done.add(toRow(row, keptPrompt, r));
             } catch (RuntimeException e) {
               done.add(e);
             } finally {
