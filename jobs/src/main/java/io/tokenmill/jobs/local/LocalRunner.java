@@ -106,7 +106,8 @@ public final class LocalRunner {
       }
 
       EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
-      LoadedEngine engine = EngineCache.get(key);
+      try (EngineCache.Lease lease = EngineCache.acquire(key)) {
+      LoadedEngine engine = lease.engine();
       AtomicLong rowsDone = new AtomicLong();
       AtomicLong tokens = new AtomicLong();
       int committedWaves = 0;
@@ -154,6 +155,7 @@ public final class LocalRunner {
           .withIntegrity(later.size(), retried);
       store.writeSummary(summary.toJsonString());
       return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
+      }
     }
   }
 }

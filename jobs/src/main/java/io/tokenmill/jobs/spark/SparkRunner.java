@@ -273,7 +273,17 @@ public final class SparkRunner {
     // running tasks report accumulator values with heartbeats: the progress line moves every second or two
     if (!conf.contains("spark.executor.heartbeatInterval")) b.config("spark.executor.heartbeatInterval", "2s");
     if (!conf.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
-    for (var e : s.config().sparkConf().entrySet()) b.config(e.getKey(), e.getValue());
+    // Like --master over spark.master: what Spark was already given (spark-submit --conf, spark-defaults.conf,
+    // -D) wins over the YAML's spark.conf.*, and a differing YAML value is named, not silently dropped.
+    for (var e : s.config().sparkConf().entrySet()) {
+      String given = conf.contains(e.getKey()) ? conf.get(e.getKey()) : null;
+      if (given == null) {
+        b.config(e.getKey(), e.getValue());
+      } else if (!given.equals(String.valueOf(e.getValue()))) {
+        say(s, "spark.conf." + e.getKey() + " = " + e.getValue() + " in the config is overridden by Spark's own "
+            + e.getKey() + " = " + given + " (spark-submit --conf or spark-defaults.conf win)");
+      }
+    }
     return b.getOrCreate();
   }
 

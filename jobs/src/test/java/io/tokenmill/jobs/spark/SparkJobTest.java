@@ -83,6 +83,29 @@ class SparkJobTest {
   }
 
   @Test
+  void aRunRemovesTheListenersItAdded() throws Exception {
+    SparkRunner.run(settings(model, input, tmp.resolve("listeners/a"), Map.of()));
+    SparkRunner.run(settings(model, input, tmp.resolve("listeners/b"), Map.of()));
+    var listeners = org.apache.spark.sql.SparkSession.active().sparkContext().listenerBus().listeners();
+    assertTrue(listeners.stream().noneMatch(l -> l instanceof LiveProgress), "listeners left: " + listeners);
+  }
+
+  @Test
+  void sparkSubmitConfWinsOverTheYamlsSparkConf() {
+    stopSpark();
+    System.setProperty("spark.tokenmill.probe", "from-spark-submit");
+    try {
+      var spark = SparkRunner.session(settings(model, input, tmp.resolve("conf/out"),
+          Map.of("spark.conf.spark.tokenmill.probe", "from-yaml", "spark.conf.spark.tokenmill.other", "yaml-only")));
+      assertEquals("from-spark-submit", spark.conf().get("spark.tokenmill.probe"));
+      assertEquals("yaml-only", spark.conf().get("spark.tokenmill.other"), "keys Spark was not given still apply");
+    } finally {
+      System.clearProperty("spark.tokenmill.probe");
+      stopSpark();
+    }
+  }
+
+  @Test
   void aFailedTaskIsRetriedWithoutDuplicatesOrChanges() throws Exception {
     Path clean = tmp.resolve("fault/clean");
     SparkRunner.run(settings(model, input, clean, Map.of("job.partitions", 3)));

@@ -16,13 +16,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * One engine per (model, device, engine settings) per JVM: the first task of an executor that needs it
  * loads the model; every later task, partition and wave of the JVM reuses it (the DJL Spark extension
- * reloads per partition — we don't). Engines live until the JVM exits.
+ * reloads per partition — we don't).
+ *
+ * <p>Users hold an engine through a {@link Lease} ({@link #acquire}). When a key is loaded for a device,
+ * engines of other keys on that device that nobody holds are closed first, so a notebook that re-runs with
+ * another model or {@code engine.*} setting frees the old weights and KV pool instead of stacking a second
+ * one beside it (one still held by a running job is left alone). Loads run under a per-key lock, so loads
+ * for two GPUs of one executor proceed in parallel; a second task for the same key waits for the first
+ * load and shares it.
  *
  * <p>{@link #loads()} counts loads in this JVM; the jobs report it per executor so a test (and a user)
  * can see each executor loaded its model exactly once.
@@ -32,26 +40,99 @@ public final class EngineCache {
   /** What identifies an engine. */
   public record Key(Path modelDir, ComputeDevice device, EngineSettings engine, String reasoningFormat) {}
 
-  private static final Map<Key, LoadedEngine> ENGINES = new HashMap<>();
+  /** A hold on a loaded engine; close it when done (idempotent). Held engines are never evicted. */
+  public static final class Lease implements AutoCloseable {
+    private final Entry entry;
+    private boolean released;
+
+    private Lease(Entry entry) {
+      this.entry = entry;
+    }
+
+    public LoadedEngine engine() {
+      return entry.engine;
+    }
+
+    @Override
+    public void close() {
+      synchronized (EngineCache.class) {
+        if (released) return;
+        released = true;
+        entry.leases--;
+      }
+    }
+  }
+
+  /** A cache slot: the engine once loaded (guarded by the entry's own lock while loading). */
+  private static final class Entry {
+    final Key key;
+    volatile LoadedEngine engine;
+    int leases; // guarded by EngineCache.class
+
+    Entry(Key key) {
+      this.key = key;
+    }
+
+    synchronized void close() {
+      if (engine == null) return;
+      try {
+        engine.close();
+      } catch (RuntimeException ignored) {
+        // closing an engine nobody uses: nothing useful to do with a failure
+      }
+      engine = null;
+    }
+  }
+
+  private static final Map<Key, Entry> ENTRIES = new HashMap<>();
   private static final AtomicInteger LOADS = new AtomicInteger();
   private static final Map<Key, Integer> LOADS_BY_KEY = new HashMap<>();
   private static boolean hookInstalled;
+  /** How an entry is loaded; tests replace it to observe concurrency. */
+  static volatile Function<Key, LoadedEngine> loader = EngineCache::load;
 
   private EngineCache() {}
 
-  /** The engine for {@code key}, loading it (once per JVM) if needed. */
-  public static synchronized LoadedEngine get(Key key) {
-    LoadedEngine e = ENGINES.get(key);
-    if (e != null) return e;
-    e = load(key);
-    ENGINES.put(key, e);
-    LOADS.incrementAndGet();
-    LOADS_BY_KEY.merge(key, 1, Integer::sum);
-    if (!hookInstalled) {
-      Runtime.getRuntime().addShutdownHook(new Thread(EngineCache::closeAll, "tokenmill-engine-cache-close"));
-      hookInstalled = true;
+  /**
+   * The engine for {@code key}, loading it (once per JVM) if needed, held until the lease is closed. Idle
+   * engines of other keys on the same device are closed before a load.
+   */
+  public static Lease acquire(Key key) {
+    Entry entry;
+    List<Entry> evicted = new ArrayList<>();
+    synchronized (EngineCache.class) {
+      entry = ENTRIES.computeIfAbsent(key, Entry::new);
+      entry.leases++;
+      if (entry.engine == null) {
+        for (Entry other : ENTRIES.values()) {
+          if (other != entry && other.leases == 0 && other.key.device().equals(key.device())) evicted.add(other);
+        }
+        for (Entry e : evicted) ENTRIES.remove(e.key, e);
+      }
+      if (!hookInstalled) {
+        Runtime.getRuntime().addShutdownHook(new Thread(EngineCache::closeAll, "tokenmill-engine-cache-close"));
+        hookInstalled = true;
+      }
     }
-    return e;
+    for (Entry e : evicted) e.close();
+    try {
+      synchronized (entry) {
+        if (entry.engine == null) {
+          entry.engine = loader.apply(key);
+          LOADS.incrementAndGet();
+          synchronized (EngineCache.class) {
+            LOADS_BY_KEY.merge(key, 1, Integer::sum);
+          }
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      synchronized (EngineCache.class) {
+        entry.leases--;
+        if (entry.leases == 0 && entry.engine == null) ENTRIES.remove(key, entry);
+      }
+      throw e;
+    }
+    return new Lease(entry);
   }
 
   /** Models loaded by this JVM so far (all models and devices). */
@@ -64,19 +145,17 @@ public final class EngineCache {
     return LOADS_BY_KEY.getOrDefault(key, 0);
   }
 
-  /** Closes every engine (tests, notebooks that switch models; the shutdown hook). */
-  public static synchronized void closeAll() {
-    for (LoadedEngine e : ENGINES.values()) {
-      try {
-        e.close();
-      } catch (RuntimeException ignored) {
-        // closing at exit: nothing useful to do with a failure
-      }
+  /** Closes every engine (tests, notebooks that switch models; the shutdown hook), held or not. */
+  public static void closeAll() {
+    List<Entry> all;
+    synchronized (EngineCache.class) {
+      all = new ArrayList<>(ENTRIES.values());
+      ENTRIES.clear();
     }
-    ENGINES.clear();
+    for (Entry e : all) e.close();
   }
 
-  private static LoadedEngine load(Key key) {
+  static LoadedEngine load(Key key) {
     long t0 = System.nanoTime();
     ModelDir dir = ModelDir.open(key.modelDir());
     ModelTokenizer tok = dir.tokenizer();
@@ -131,8 +210,10 @@ public final class EngineCache {
     return Runtime.getRuntime().maxMemory();
   }
 
-  /** Engines currently loaded (for reports). */
+  /** Engines currently loaded (for reports and tests). */
   public static synchronized List<LoadedEngine> loaded() {
-    return new ArrayList<>(ENGINES.values());
+    List<LoadedEngine> out = new ArrayList<>();
+    for (Entry e : ENTRIES.values()) if (e.engine != null) out.add(e.engine);
+    return out;
   }
 }

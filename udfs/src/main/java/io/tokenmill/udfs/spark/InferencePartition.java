@@ -48,9 +48,13 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
     TaskContext task = TaskContext.get();
     ComputeDevice device = DeviceChoice.resolve(ctx.deviceSpec(), assignedGpu(task));
     EngineCache.Key key = ctx.engineKey(device);
-    LoadedEngine engine = EngineCache.get(key);
+    EngineCache.Lease lease = EngineCache.acquire(key);
+    LoadedEngine engine = lease.engine();
     RowGenerator generator = new RowGenerator(engine, ctx, task.attemptNumber());
-    task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> generator.cancelAll());
+    task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
+      generator.cancelAll();
+      lease.close();
+    });
     Iterator<ResultRow> results = generator.process(new Iterator<>() {
       @Override public boolean hasNext() { return input.hasNext(); }
       @Override public io.tokenmill.udfs.rows.PromptRow next() { return SparkRows.toPrompt(input.next()); }
