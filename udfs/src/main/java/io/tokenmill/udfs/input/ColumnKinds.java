@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * Column kinds of a text input, for the driver-side schema check. CSV: every header column is a STRING (the
- * values are the fields' text; the normaliser reads numbers from it). JSON Lines: each column's kind is that
- * of its non-null values; where rows disagree the column is a STRING, as Spark's JSON reader would have it,
- * and the normaliser reports the odd rows one by one (so one bool prompt is one error row, not a failed run).
+ * values are the fields' text; the normaliser reads numbers from it). JSON Lines: a column's kind is that of
+ * its string and number values (an array of objects: MESSAGES); where rows disagree the column is a STRING, as
+ * Spark's JSON reader would have it. Booleans, objects and other arrays decide no kind: they are row-level
+ * problems the normaliser reports one by one (one bool prompt or override is one error row, not a failed run).
  */
 public final class ColumnKinds {
 
@@ -66,7 +67,7 @@ public final class ColumnKinds {
     if (v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(x -> x instanceof Map<?, ?>)) {
       return ColumnKind.MESSAGES;
     }
-    return ColumnKind.OTHER;
+    return null; // a boolean, an object, another array: the row's problem, not the column's
   }
 
   /** Null (no value yet) yields to anything; two different kinds make a STRING column. */

@@ -71,7 +71,7 @@ class TextFileReaderTest {
   @Test
   void mixedKindsMakeAStringColumnAndDuplicateKeysAnError() throws IOException {
     FileRead r = read("in.jsonl", "{\"prompt\":\"x\"}\n{\"prompt\":true}\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n\n[1]\n", "jsonl");
-    assertEquals(ColumnKind.STRING, r.summary().kinds().get("prompt"));
+    assertEquals(ColumnKind.STRING, r.summary().kinds().get("prompt"), "a bool decides no kind");
     assertEquals(4, r.records().size(), "the blank line is no record");
     assertTrue(r.records().get(2).error().contains("'prompt' appears twice"), r.records().get(2).error());
     assertEquals("in.jsonl line 5", r.records().get(3).where());
