@@ -134,12 +134,21 @@ public final class JobConfig implements Serializable {
 
   public int integer(String key) {
     Object v = raw(key);
-    if (v instanceof Integer || v instanceof Long) return Math.toIntExact(((Number) v).longValue());
-    try {
-      return Integer.parseInt(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw bad(key, v, "a whole number");
+    long n;
+    if (v instanceof Integer || v instanceof Long) {
+      n = ((Number) v).longValue();
+    } else {
+      try {
+        n = Long.parseLong(String.valueOf(v).trim());
+      } catch (NumberFormatException e) {
+        throw bad(key, v, v instanceof Number || v instanceof java.math.BigInteger ? "a whole number in ["
+            + Integer.MIN_VALUE + ", " + Integer.MAX_VALUE + "]" : "a whole number");
+      }
     }
+    if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+      throw bad(key, v, "a whole number in [" + Integer.MIN_VALUE + ", " + Integer.MAX_VALUE + "]");
+    }
+    return (int) n;
   }
 
   public Integer optionalInteger(String key) {
@@ -164,7 +173,8 @@ public final class JobConfig implements Serializable {
     try {
       return Long.parseLong(String.valueOf(v).trim());
     } catch (NumberFormatException e) {
-      throw bad(key, v, "a whole number");
+      throw bad(key, v, v instanceof java.math.BigInteger ? "a whole number in [" + Long.MIN_VALUE + ", "
+          + Long.MAX_VALUE + "]" : "a whole number");
     }
   }
 

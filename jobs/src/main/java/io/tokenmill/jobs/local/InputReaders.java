@@ -1,23 +1,27 @@
 package io.tokenmill.jobs.local;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import io.tokenmill.udfs.input.ColumnKinds;
+import io.tokenmill.udfs.input.FileRead;
+import io.tokenmill.udfs.input.FileSummary;
+import io.tokenmill.udfs.input.InputFile;
+import io.tokenmill.udfs.input.InputFiles;
+import io.tokenmill.udfs.input.InputPositions;
+import io.tokenmill.udfs.input.RawRecord;
+import io.tokenmill.udfs.input.TextFileReader;
 import io.tokenmill.udfs.rows.ColumnKind;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -27,52 +31,91 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.Text;
 
 /**
- * The local runner's readers: Parquet through Arrow's dataset JNI, JSON Lines and CSV (RFC 4180: quoted
- * fields may hold commas, quotes and newlines; numbers are inferred per column as Spark's inferSchema does)
- * in Java. A file or a directory of such files.
+ * The local runner's readers: JSON Lines and CSV through the shared {@link TextFileReader} (the Spark runner
+ * reads them with the same code on its executors), Parquet through Arrow's dataset JNI. A file or a directory,
+ * listed by {@link InputFiles}' rules (recursive, {@code _}/{@code .} names skipped, sorted).
  */
 final class InputReaders {
 
   private InputReaders() {}
 
-  static InputTable read(String path, String format, int limit, BufferAllocator allocator) throws IOException {
-    List<Path> files = files(Path.of(path), format);
-    InputTable t = switch (format) {
-      case "parquet" -> parquet(files, allocator);
-      case "jsonl" -> jsonl(files);
-      case "csv" -> csv(files);
+  static InputTable read(String path, String format, BufferAllocator allocator) throws IOException {
+    List<InputFile> files = files(path, format);
+    return switch (format) {
+      case "parquet" -> parquet(path, files, allocator);
+      case "jsonl", "csv" -> text(path, files, format);
       default -> throw new IllegalArgumentException("input.format " + format + " is not supported by the local runner");
     };
-    if (limit > 0 && t.rows().size() > limit) return new InputTable(t.kinds(), t.rows().subList(0, limit));
-    return t;
   }
 
-  private static List<Path> files(Path p, String format) throws IOException {
-    if (Files.isRegularFile(p)) return List.of(p);
-    if (!Files.isDirectory(p)) throw new IllegalArgumentException("input.path " + p + " does not exist");
-    try (Stream<Path> s = Files.walk(p)) {
-      List<Path> out = s.filter(Files::isRegularFile)
-          .filter(f -> !f.getFileName().toString().startsWith("_") && !f.getFileName().toString().startsWith("."))
-          .sorted().toList();
-      if (out.isEmpty()) throw new IllegalArgumentException("input.path " + p + " holds no " + format + " files");
-      return out;
+  private static List<InputFile> files(String path, String format) throws IOException {
+    Path p = path.startsWith("file:") ? Path.of(URI.create(path)) : Path.of(path);
+    if (Files.isRegularFile(p)) {
+      return InputFiles.ordered(path, format, false, List.<String[]>of(new String[] {p.toString(),
+          p.getFileName().toString()}));
     }
+    if (!Files.isDirectory(p)) throw new IllegalArgumentException("input.path " + path + " does not exist");
+    List<String[]> found = new ArrayList<>();
+    Files.walkFileTree(p, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        return !dir.equals(p) && InputFiles.skipped(dir.getFileName().toString())
+            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+        if (!InputFiles.skipped(f.getFileName().toString())) {
+          StringBuilder rel = new StringBuilder();
+          for (Path part : p.relativize(f)) rel.append(rel.length() == 0 ? "" : "/").append(part);
+          found.add(new String[] {f.toString(), rel.toString()});
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return InputFiles.ordered(path, format, true, found);
+  }
+
+  private static InputTable text(String root, List<InputFile> files, String format) throws IOException {
+    List<RawRecord> records = new ArrayList<>();
+    List<FileSummary> summaries = new ArrayList<>();
+    for (InputFile f : files) {
+      InputStream in;
+      try {
+        in = Files.newInputStream(Path.of(f.path()));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("input " + f.name() + " cannot be read: " + e);
+      }
+      try (in) {
+        FileRead read = TextFileReader.read(f, in, format);
+        summaries.add(read.summary());
+        records.addAll(read.records());
+      }
+    }
+    Map<String, ColumnKind> kinds = ColumnKinds.merge(root, summaries);
+    return new InputTable(kinds, records, InputPositions.offsets(summaries.stream().map(FileSummary::records).toList()));
   }
 
   // --- Parquet -------------------------------------------------------------------------------------------
 
-  private static InputTable parquet(List<Path> files, BufferAllocator allocator) throws IOException {
+  private static InputTable parquet(String root, List<InputFile> files, BufferAllocator allocator) throws IOException {
     @SuppressWarnings("unchecked")
     Map<String, ColumnKind>[] kinds = new Map[1];
-    List<InputTable.Row> rows = new ArrayList<>();
-    for (Path f : files) {
-      ParquetScan.scan(f, allocator, new ParquetScan.Batches() {
+    String[] kindsFile = new String[1];
+    List<RawRecord> rows = new ArrayList<>();
+    List<Long> counts = new ArrayList<>();
+    for (InputFile f : files) {
+      long[] index = {0};
+      ParquetScan.scan(Path.of(f.path()), allocator, new ParquetScan.Batches() {
         @Override
         public void schema(VectorSchemaRoot root) {
           Map<String, ColumnKind> k = kinds(root.getSchema());
-          if (kinds[0] == null) kinds[0] = k;
-          else if (!kinds[0].equals(k)) {
-            throw new IllegalArgumentException("input " + f + " has columns " + k + ", other files " + kinds[0]);
+          if (kinds[0] == null) {
+            kinds[0] = k;
+            kindsFile[0] = f.name();
+          } else if (!kinds[0].equals(k)) {
+            throw new IllegalArgumentException("input " + f.name() + " has columns " + k + ", but " + kindsFile[0]
+                + " has " + kinds[0]);
           }
         }
 
@@ -81,12 +124,15 @@ final class InputReaders {
           for (int i = 0; i < root.getRowCount(); i++) {
             Map<String, Object> values = new HashMap<>();
             for (FieldVector v : root.getFieldVectors()) values.put(v.getName(), plain(v.getObject(i)));
-            rows.add(new InputTable.Row(values, null));
+            rows.add(new RawRecord(f.index(), index[0], f.name() + " row " + (index[0] + 1), values, null));
+            index[0]++;
           }
         }
       });
+      counts.add(index[0]);
     }
-    return new InputTable(kinds[0], rows);
+    if (rows.isEmpty()) throw InputFiles.noRows(root, files.size());
+    return new InputTable(kinds[0], rows, InputPositions.offsets(counts));
   }
 
   private static Map<String, ColumnKind> kinds(Schema schema) {
@@ -126,138 +172,5 @@ final class InputReaders {
       return out;
     }
     return o;
-  }
-
-  // --- JSON Lines ----------------------------------------------------------------------------------------
-
-  private static InputTable jsonl(List<Path> files) throws IOException {
-    List<InputTable.Row> rows = new ArrayList<>();
-    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-    for (Path f : files) {
-      try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-        String line;
-        int lineNo = 0;
-        while ((line = r.readLine()) != null) {
-          lineNo++;
-          if (line.isBlank()) continue;
-          JsonElement e;
-          try {
-            e = JsonParser.parseString(line);
-          } catch (RuntimeException ex) {
-            e = null;
-          }
-          if (e == null || !e.isJsonObject()) {
-            rows.add(new InputTable.Row(Map.of(), f.getFileName() + " line " + lineNo + " is not a JSON object"));
-            continue;
-          }
-          Map<String, Object> values = new HashMap<>();
-          for (var entry : e.getAsJsonObject().entrySet()) {
-            Object v = json(entry.getValue());
-            values.put(entry.getKey(), v);
-            ColumnKind k = kindOf(v);
-            if (k == null) kinds.putIfAbsent(entry.getKey(), null);
-            else kinds.merge(entry.getKey(), k, InputReaders::widen); // merge treats a null old value as absent
-          }
-          rows.add(new InputTable.Row(values, null));
-        }
-      }
-    }
-    kinds.replaceAll((k, v) -> v == null ? ColumnKind.STRING : v);
-    return new InputTable(kinds, rows);
-  }
-
-  private static Object json(JsonElement e) {
-    if (e == null || e.isJsonNull()) return null;
-    if (e.isJsonPrimitive()) {
-      JsonPrimitive p = e.getAsJsonPrimitive();
-      if (p.isNumber()) {
-        double d = p.getAsDouble();
-        return d == Math.rint(d) && Math.abs(d) < 9e15 && !p.getAsString().contains(".") ? (Object) p.getAsLong() : d;
-      }
-      if (p.isBoolean()) return p.getAsBoolean();
-      return p.getAsString();
-    }
-    if (e.isJsonArray()) {
-      List<Object> out = new ArrayList<>();
-      for (JsonElement x : (JsonArray) e) out.add(json(x));
-      return out;
-    }
-    Map<String, Object> m = new HashMap<>();
-    for (var entry : ((JsonObject) e).entrySet()) m.put(entry.getKey(), json(entry.getValue()));
-    return m;
-  }
-
-  private static ColumnKind kindOf(Object v) {
-    if (v == null) return null;
-    if (v instanceof String) return ColumnKind.STRING;
-    if (v instanceof Number) return ColumnKind.NUMBER;
-    if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof Map<?, ?> m && m.containsKey("role"))) {
-      return ColumnKind.MESSAGES;
-    }
-    return ColumnKind.OTHER;
-  }
-
-  /** Two rows disagree on a column's kind: strings absorb numbers (Spark does the same), else OTHER. */
-  private static ColumnKind widen(ColumnKind a, ColumnKind b) {
-    if (a == null) return b;
-    if (b == null || a == b) return a;
-    if ((a == ColumnKind.STRING && b == ColumnKind.NUMBER) || (a == ColumnKind.NUMBER && b == ColumnKind.STRING)) {
-      return ColumnKind.STRING;
-    }
-    return ColumnKind.OTHER;
-  }
-
-  // --- CSV -----------------------------------------------------------------------------------------------
-
-  private static InputTable csv(List<Path> files) throws IOException {
-    List<String> header = null;
-    List<List<String>> records = new ArrayList<>();
-    for (Path f : files) {
-      try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-        List<List<String>> recs = CsvParser.parse(r, f.getFileName().toString());
-        if (recs.isEmpty()) continue;
-        if (header == null) header = recs.get(0);
-        else if (!header.equals(recs.get(0))) {
-          throw new IllegalArgumentException("input " + f + " has header " + recs.get(0) + ", other files " + header);
-        }
-        records.addAll(recs.subList(1, recs.size()));
-      }
-    }
-    if (header == null) throw new IllegalArgumentException("CSV input has no header line");
-    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-    for (int c = 0; c < header.size(); c++) {
-      boolean numeric = true;
-      boolean any = false;
-      for (List<String> rec : records) {
-        String v = c < rec.size() ? rec.get(c) : null;
-        if (v == null || v.isEmpty()) continue;
-        any = true;
-        try {
-          Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-          numeric = false;
-          break;
-        }
-      }
-      kinds.put(header.get(c), numeric && any ? ColumnKind.NUMBER : ColumnKind.STRING);
-    }
-    List<InputTable.Row> rows = new ArrayList<>();
-    for (List<String> rec : records) {
-      Map<String, Object> values = new HashMap<>();
-      for (int c = 0; c < header.size(); c++) {
-        String v = c < rec.size() ? rec.get(c) : null;
-        if (v != null && v.isEmpty()) v = null; // Spark reads an empty CSV field as null
-        Object value = v;
-        if (v != null && kinds.get(header.get(c)) == ColumnKind.NUMBER) {
-          double d = Double.parseDouble(v);
-          value = v.contains(".") || v.contains("e") || v.contains("E") ? (Object) d : (Object) (long) d;
-        }
-        values.put(header.get(c), value);
-      }
-      String err = rec.size() != header.size()
-          ? "CSV record has " + rec.size() + " fields, the header has " + header.size() : null;
-      rows.add(new InputTable.Row(values, err));
-    }
-    return new InputTable(kinds, rows);
   }
 }

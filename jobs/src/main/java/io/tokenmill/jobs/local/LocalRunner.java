@@ -17,6 +17,8 @@ import io.tokenmill.udfs.exec.EngineReport;
 import io.tokenmill.udfs.exec.LoadedEngine;
 import io.tokenmill.udfs.exec.RowGenerator;
 import io.tokenmill.udfs.exec.RunContext;
+import io.tokenmill.udfs.input.InputPositions;
+import io.tokenmill.udfs.input.RawRecord;
 import io.tokenmill.udfs.rows.InputNormalizer;
 import io.tokenmill.udfs.rows.InputSpec;
 import io.tokenmill.udfs.rows.PromptRow;
@@ -62,14 +64,13 @@ public final class LocalRunner {
     LocalOutputStore store = new LocalOutputStore(Path.of(s.outputPath()));
     {
       BufferAllocator allocator = ALLOCATOR;
-      InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), s.inputLimit(), allocator);
+      InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), allocator);
       InputSpec.Resolved columns = s.inputSpec().check(table.kinds(), s.inputPath());
       InputNormalizer normalizer = new InputNormalizer(columns);
       List<PromptRow> prompts = new ArrayList<>();
-      for (int i = 0; i < table.rows().size(); i++) {
-        InputTable.Row r = table.rows().get(i);
-        PromptRow p = normalizer.normalize(r.values()::get, i);
-        prompts.add(r.readError() == null ? p : p.withError(r.readError()));
+      for (RawRecord r : table.records()) {
+        PromptRow p = InputPositions.prompt(normalizer, r, table.offsets());
+        if (s.inputLimit() == 0 || p.position() < s.inputLimit()) prompts.add(p);
       }
       Map<String, Long> firstPositions = DuplicateIds.firstPositions(prompts);
       List<DuplicateIds.Later> later = DuplicateIds.later(prompts, firstPositions);

@@ -140,12 +140,10 @@ public record JobSettings(
       }
       return f;
     }
-    String p = path.toLowerCase(Locale.ROOT);
-    if (p.endsWith(".parquet") || p.endsWith(".pq")) return "parquet";
-    if (p.endsWith(".jsonl") || p.endsWith(".json") || p.endsWith(".ndjson")) return "jsonl";
-    if (p.endsWith(".csv")) return "csv";
+    String known = io.tokenmill.udfs.input.InputFiles.formatOf(path);
+    if (known != null) return known;
     throw new IllegalArgumentException("input.format is auto but '" + path + "' has no known extension "
-        + "(.parquet, .jsonl/.json, .csv); set input.format");
+        + "(.parquet, .jsonl/.json, .csv, optionally .gz); set input.format");
   }
 
   /** Local relative paths → absolute (against {@code base}, else the working directory); URIs stay as given. */

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.pmod;
 
 import io.tokenmill.engine.model.ModelDir;
@@ -21,9 +20,6 @@ import io.tokenmill.jobs.run.WaveCommitter;
 import io.tokenmill.jobs.run.WaveKeys;
 import io.tokenmill.udfs.exec.EngineReport;
 import io.tokenmill.udfs.exec.RunContext;
-import io.tokenmill.udfs.rows.InputNormalizer;
-import io.tokenmill.udfs.rows.InputSpec;
-import io.tokenmill.udfs.rows.PromptRow;
 import io.tokenmill.udfs.rows.ResultRow;
 import io.tokenmill.udfs.spark.InferencePartition;
 import io.tokenmill.udfs.spark.SparkRows;
@@ -39,13 +35,11 @@ import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -70,27 +64,10 @@ public final class SparkRunner {
     String master = spark.sparkContext().master();
     say(s, "Spark " + spark.version() + " on " + master + "; reading " + source(s));
 
-    Dataset<Row> raw = read(spark, s);
-    InputSpec.Resolved columns = s.inputSpec().check(SparkRows.kinds(raw.schema()), source(s));
-    InputNormalizer normalizer = new InputNormalizer(columns);
-    String[] names = raw.schema().fieldNames();
-    int corrupt = indexOf(names, "_corrupt_record"); // Spark's JSON/CSV reader puts unparsable lines here
-    Dataset<Row> prompts = raw.withColumn("__tokenmill_pos", monotonically_increasing_id())
-        .map((MapFunction<Row, Row>) r -> {
-          long pos = r.getLong(r.length() - 1);
-          PromptRow p = normalizer.normalize(c -> {
-            int i = indexOf(names, c);
-            return i < 0 ? null : SparkRows.value(r, i);
-          }, pos);
-          if (corrupt >= 0 && !r.isNullAt(corrupt)) {
-            String line = r.getString(corrupt);
-            p = p.withError("input row " + pos + " could not be parsed: "
-                + (line.length() > 80 ? line.substring(0, 80) + "…" : line));
-          }
-          return SparkRows.toRow(p);
-        }, Encoders.row(SparkRows.PROMPTS))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    SparkInput.Prompts input = SparkInput.read(spark, s);
+    Dataset<Row> prompts = input.rows().persist(StorageLevel.MEMORY_AND_DISK());
     long inputPrompts = prompts.count();
+    input.release().run();
     say(s, "read " + inputPrompts + " prompts; checking ids and committed output");
 
     int n = s.context().generation().n();
@@ -261,11 +238,6 @@ public final class SparkRunner {
     return c;
   }
 
-  private static int indexOf(String[] names, String c) {
-    for (int i = 0; i < names.length; i++) if (names[i].equals(c)) return i;
-    return -1;
-  }
-
   static SparkSession session(JobSettings s) {
     SparkConf conf = new SparkConf();
     SparkSession.Builder b = SparkSession.builder().appName(s.config().string("job.name"));
@@ -285,21 +257,6 @@ public final class SparkRunner {
       }
     }
     return b.getOrCreate();
-  }
-
-  static Dataset<Row> read(SparkSession spark, JobSettings s) {
-    Dataset<Row> df = switch (s.inputFormat()) {
-      case "table" -> spark.table(s.inputTable());
-      case "parquet" -> spark.read().parquet(s.inputPath());
-      case "jsonl" -> spark.read().json(s.inputPath());
-      case "csv" -> spark.read().option("header", "true").option("inferSchema", "true")
-          .option("multiLine", "true").option("escape", "\"").csv(s.inputPath());
-      default -> throw new IllegalArgumentException("input.format " + s.inputFormat());
-    };
-    if (df.columns().length == 1 && df.columns()[0].equals("_corrupt_record")) {
-      throw new IllegalArgumentException("input " + s.inputPath() + ": no line parsed as a JSON object");
-    }
-    return s.inputLimit() > 0 ? df.limit(s.inputLimit()) : df;
   }
 
   private static final long T0 = System.nanoTime();

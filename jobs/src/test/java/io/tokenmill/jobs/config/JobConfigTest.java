@@ -75,6 +75,22 @@ class JobConfigTest {
   }
 
   @Test
+  void integersBeyondTheirRangeNameTheKeyInsteadOfOverflowing() {
+    for (String set : List.of("generation.max_new_tokens=10000000000", "engine.max_batch=100000000000000000000000")) {
+      JobConfig c = JobConfig.load(null, List.of("input.path=x.jsonl", "model.path=m", "output.path=o", set));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(c));
+      String key = set.substring(0, set.indexOf('='));
+      assertTrue(e.getMessage().contains("config key " + key) && e.getMessage().contains("2147483647"), e.getMessage());
+    }
+    JobConfig seed = JobConfig.load(null, List.of("input.path=x.jsonl", "model.path=m", "output.path=o",
+        "generation.seed=100000000000000000000000"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.from(seed)).getMessage()
+        .contains("generation.seed"));
+    assertEquals("jsonl", JobSettings.from(JobConfig.of(Map.of("input.path", "in.jsonl.gz", "model.path", "m",
+        "output.path", "o"))).inputFormat(), "auto format sees through .gz");
+  }
+
+  @Test
   void relativePathsResolveAgainstTheBaseDir() {
     JobSettings s = JobSettings.from(JobConfig.of(Map.of("input.path", "data/in.jsonl", "model.path", "m",
         "output.path", "s3a://bucket/out", "job.base_dir", "/opt/tokenmill")));

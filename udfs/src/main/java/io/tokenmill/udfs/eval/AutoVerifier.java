@@ -10,8 +10,8 @@ public final class AutoVerifier implements Verifier {
   @Override
   public boolean verify(String extracted, String reference) {
     if (extracted == null) return false;
-    Double actual = Numbers.parse(extracted);
-    Double expected = Numbers.parse(reference);
+    java.math.BigDecimal actual = Numbers.parse(extracted);
+    java.math.BigDecimal expected = Numbers.parse(reference);
     if (actual != null && expected != null) return Numbers.close(actual, expected);
     return ExactVerifier.normalise(extracted).equals(ExactVerifier.normalise(reference));
   }

@@ -42,8 +42,10 @@ final class Numbers {
    * The value of a string that is just a number, allowing what answers wrap numbers in: surrounding
    * whitespace and {@code $...$}, a leading currency {@code $}, a trailing {@code %} or period, LaTeX
    * {@code \frac{a}{b}}, {@code \$}, {@code \%} and thin spaces. Null when the string is anything else (or a fraction over zero).
+   * Exact (BigDecimal, fractions to 34 digits), so numbers of any length compare right — a double would turn
+   * a 400-digit reference into Infinity, which every answer is "close" to.
    */
-  static Double parse(String text) {
+  static BigDecimal parse(String text) {
     if (text == null) return null;
     String s = stripTrailingPeriod(stripMath(unescapeLatex(text.trim())));
     if (s.startsWith("$")) s = s.substring(1).trim();
@@ -57,13 +59,15 @@ final class Numbers {
     if (plain.startsWith("+")) plain = plain.substring(1);
     int slash = plain.indexOf('/');
     return slash < 0
-        ? Double.valueOf(new BigDecimal(plain).doubleValue())
+        ? new BigDecimal(plain)
         : divide(plain.substring(0, slash), plain.substring(slash + 1));
   }
 
-  /** Equal within 1e-6 relative to the larger magnitude (so 0 equals only 0). */
-  static boolean close(double a, double b) {
-    return Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+  private static final BigDecimal TOLERANCE = new BigDecimal("1e-6");
+
+  /** Equal within 1e-6 relative to the larger magnitude (so 0 equals only 0), computed exactly. */
+  static boolean close(BigDecimal a, BigDecimal b) {
+    return a.subtract(b).abs().compareTo(TOLERANCE.multiply(a.abs().max(b.abs()))) <= 0;
   }
 
   /** LaTeX spellings inside a number: {@code \$}, {@code \%}, thin spaces {@code \,} and {@code {,}}. */
@@ -85,9 +89,9 @@ final class Numbers {
     return s.endsWith(".") ? s.substring(0, s.length() - 1).trim() : s;
   }
 
-  private static Double divide(String numerator, String denominator) {
+  private static BigDecimal divide(String numerator, String denominator) {
     BigDecimal d = new BigDecimal(denominator);
     if (d.signum() == 0) return null;
-    return new BigDecimal(numerator).divide(d, MathContext.DECIMAL64).doubleValue();
+    return new BigDecimal(numerator).divide(d, MathContext.DECIMAL128);
   }
 }

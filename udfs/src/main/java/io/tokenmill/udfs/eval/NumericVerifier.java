@@ -10,12 +10,12 @@ public final class NumericVerifier implements Verifier {
 
   @Override
   public boolean verify(String extracted, String reference) {
-    Double expected = Numbers.parse(reference);
+    java.math.BigDecimal expected = Numbers.parse(reference);
     if (expected == null) {
       throw new IllegalArgumentException(
           "eval.verifier numeric: reference '" + reference + "' is not a number");
     }
-    Double actual = Numbers.parse(extracted);
+    java.math.BigDecimal actual = Numbers.parse(extracted);
     return actual != null && Numbers.close(actual, expected);
   }
 

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import java.io.Serializable;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,11 +37,19 @@ public final class InputNormalizer implements Serializable {
   }
 
   public PromptRow normalize(RowView row, long position) {
+    return normalize(row, position, null);
+  }
+
+  /**
+   * The row at {@code position}; {@code where} (e.g. {@code in.jsonl line 3}, may be null) prefixes its error,
+   * so an error row names the file and line as well as the column.
+   */
+  public PromptRow normalize(RowView row, long position, String where) {
     InputSpec spec = columns.spec();
     List<String> problems = new ArrayList<>();
-    String prompt = columns.hasPrompt() ? asString(row.get(spec.promptColumn())) : null;
-    String system = columns.hasSystem() ? asString(row.get(spec.systemColumn())) : null;
-    String reference = columns.hasReference() ? asString(row.get(spec.referenceColumn())) : null;
+    String prompt = columns.hasPrompt() ? text(row, spec.promptColumn(), false, problems) : null;
+    String system = columns.hasSystem() ? text(row, spec.systemColumn(), false, problems) : null;
+    String reference = columns.hasReference() ? text(row, spec.referenceColumn(), true, problems) : null;
     List<ChatMessage> messages = null;
     if (columns.hasMessages()) {
       Object raw = row.get(spec.messagesColumn());
@@ -52,14 +61,50 @@ public final class InputNormalizer implements Serializable {
         }
       }
     }
-    String id = columns.hasId() ? asString(row.get(spec.idColumn())) : null;
-    if (columns.hasId() && (id == null || id.isEmpty())) {
-      problems.add("id column '" + spec.idColumn() + "' is null or empty");
+    String id = null;
+    if (columns.hasId()) {
+      int before = problems.size();
+      id = text(row, spec.idColumn(), true, problems);
+      if (problems.size() == before && (id == null || id.isEmpty())) {
+        problems.add("id column '" + spec.idColumn() + "' is null or empty");
+      }
     }
     if (id == null || id.isEmpty()) id = contentId(system, prompt, messages, position, columns.hasId());
     PromptRow.Overrides overrides = overrides(row, problems);
-    String error = problems.isEmpty() ? null : String.join("; ", problems);
+    String error = problems.isEmpty() ? null : located(where, String.join("; ", problems));
     return new PromptRow(id, position, bucket(id), prompt, messages, system, reference, overrides, error);
+  }
+
+  /**
+   * A record the reader could not turn into columns (not JSON, not UTF-8, a broken CSV record): an error row
+   * whose id is a hash of where it sits, so every such row has its own stable id.
+   */
+  public PromptRow unreadable(long position, String where, String error) {
+    String id = hash("unreadable\u0000" + (where == null ? "position " + position : where));
+    return new PromptRow(id, position, bucket(id), null, null, null, null, PromptRow.Overrides.NONE,
+        located(where, error));
+  }
+
+  private static String located(String where, String problem) {
+    return where == null ? problem : where + ": " + problem;
+  }
+
+  /** A text column's value: a string, or (when {@code numbers}) a number written exactly; else a problem. */
+  private static String text(RowView row, String column, boolean numbers, List<String> problems) {
+    Object v = row.get(column);
+    if (v == null || v instanceof String) return (String) v;
+    if (numbers && v instanceof Number) return asString(v);
+    problems.add("column '" + column + "' holds " + describe(v) + ", expected a string"
+        + (numbers ? " or a number" : ""));
+    return null;
+  }
+
+  private static String describe(Object v) {
+    if (v instanceof Boolean b) return "a boolean (" + b + ")";
+    if (v instanceof Number n) return "a number (" + asString(n) + ")";
+    if (v instanceof List<?>) return "an array";
+    if (v instanceof Map<?, ?>) return "an object";
+    return "a " + v.getClass().getSimpleName();
   }
 
   /** The wave-planning bucket of an id: FNV-1a over its UTF-8 bytes, mod {@link PromptRow#BUCKETS}. */
@@ -80,14 +125,23 @@ public final class InputNormalizer implements Serializable {
     if (messages != null) {
       for (ChatMessage m : messages) canon.append('\u0000').append(m.role()).append('\u0000').append(m.content());
     }
+    return hash(canon.toString());
+  }
+
+  private static String hash(String canon) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(canon.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(canon.getBytes(StandardCharsets.UTF_8));
       return "h" + HexFormat.of().formatHex(d, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
+  private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
+  private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+  private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
+  /** The per-row overrides, each range-checked here so that a bad value is an error row naming its column. */
   private PromptRow.Overrides overrides(RowView row, List<String> problems) {
     if (columns.overrideColumns().isEmpty()) return PromptRow.Overrides.NONE;
     Integer maxNew = null;
@@ -98,48 +152,83 @@ public final class InputNormalizer implements Serializable {
     for (String c : columns.overrideColumns()) {
       Object v = row.get(c);
       if (v == null || (v instanceof String s && s.isBlank())) continue;
-      Double d = number(v);
-      if (d == null || d.isNaN()) {
-        problems.add("override column '" + c + "' is not a number: '" + v + "'");
+      BigDecimal d = number(v);
+      if (d == null) {
+        problems.add("override column '" + c + "' is not a number: " + (v instanceof String ? "'" + v + "'" : describe(v)));
         continue;
       }
-      boolean integral = d == Math.rint(d) && !d.isInfinite();
+      String shown = v instanceof String s ? s.trim() : asString(v);
       switch (c) {
         case "max_new_tokens", "thinking_budget", "seed" -> {
-          if (!integral) {
-            problems.add("override column '" + c + "' must be a whole number, got " + v);
+          if (d.stripTrailingZeros().scale() > 0) {
+            problems.add("override column '" + c + "' must be a whole number, got " + shown);
             continue;
           }
-          if (c.equals("seed")) seed = d.longValue();
-          else if (Math.abs(d) > Integer.MAX_VALUE) problems.add("override column '" + c + "' is out of range: " + v);
-          else if (c.equals("max_new_tokens")) maxNew = d.intValue();
-          else budget = d.intValue();
+          boolean seedColumn = c.equals("seed");
+          BigDecimal lo = seedColumn ? LONG_MIN : BigDecimal.ONE;
+          BigDecimal hi = seedColumn ? LONG_MAX : INT_MAX;
+          if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0) {
+            problems.add("override column '" + c + "' is out of range: " + shown + " (must be a whole number in ["
+                + lo + ", " + hi + "])");
+            continue;
+          }
+          if (seedColumn) seed = d.longValueExact();
+          else if (c.equals("max_new_tokens")) maxNew = d.intValueExact();
+          else budget = d.intValueExact();
         }
-        case "temperature" -> temperature = d;
-        case "top_p" -> topP = d;
+        case "temperature" -> {
+          if (d.compareTo(BigDecimal.ZERO) < 0 || d.compareTo(BigDecimal.valueOf(100)) > 0) {
+            problems.add("override column 'temperature' is out of range: " + shown + " (must be in [0, 100])");
+          } else {
+            temperature = d.doubleValue();
+          }
+        }
+        case "top_p" -> {
+          if (d.compareTo(BigDecimal.ZERO) <= 0 || d.compareTo(BigDecimal.ONE) > 0) {
+            problems.add("override column 'top_p' is out of range: " + shown + " (must be in (0, 1])");
+          } else {
+            topP = d.doubleValue();
+          }
+        }
         default -> throw new IllegalStateException(c);
       }
     }
     return new PromptRow.Overrides(maxNew, temperature, topP, seed, budget);
   }
 
-  private static Double number(Object v) {
-    if (v instanceof Number n) return n.doubleValue();
-    if (v instanceof String s) {
-      try {
-        return Double.parseDouble(s.trim());
-      } catch (NumberFormatException e) {
-        return null;
+  /** A number exactly (never through a rounded double of a decimal text), or null when {@code v} is none. */
+  private static BigDecimal number(Object v) {
+    try {
+      if (v instanceof BigDecimal b) return b;
+      if (v instanceof java.math.BigInteger b) return new BigDecimal(b);
+      if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+        return BigDecimal.valueOf(((Number) v).longValue());
       }
+      if (v instanceof Double || v instanceof Float) {
+        double d = ((Number) v).doubleValue();
+        return Double.isFinite(d) ? BigDecimal.valueOf(d) : null;
+      }
+      if (v instanceof String s && s.trim().length() <= 1000) return new BigDecimal(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
     }
     return null;
   }
 
+  /**
+   * A value as text. Numbers are written exactly: whole numbers without a trailing ".0" (a double only while
+   * it is exact, below 1e15), decimals in plain notation ({@code 1E+3} → {@code 1000}).
+   */
   static String asString(Object v) {
     if (v == null) return null;
     if (v instanceof Double || v instanceof Float) {
       double d = ((Number) v).doubleValue();
       if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
+    }
+    if (v instanceof BigDecimal b) {
+      if (Math.abs((long) b.scale()) > 1000) return b.toString(); // 1e999999 stays short
+      BigDecimal s = b.stripTrailingZeros();
+      return s.scale() <= 0 ? s.toPlainString() : b.toPlainString();
     }
     return v.toString();
   }
@@ -161,21 +250,29 @@ public final class InputNormalizer implements Serializable {
         JsonElement m = a.get(i);
         if (!m.isJsonObject()) throw new IllegalArgumentException("message " + i + " is not an object");
         var o = m.getAsJsonObject();
-        out.add(message(i, o.has("role") && !o.get("role").isJsonNull() ? o.get("role").getAsString() : null,
-            o.has("content") && !o.get("content").isJsonNull() ? o.get("content").getAsString() : null));
+        out.add(message(i, field(i, "role", o.has("role") && !o.get("role").isJsonNull() ? o.get("role") : null),
+            field(i, "content", o.has("content") && !o.get("content").isJsonNull() ? o.get("content") : null)));
       }
     } else if (raw instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) {
         Object m = list.get(i);
         if (!(m instanceof Map<?, ?> map)) throw new IllegalArgumentException("message " + i + " is not a struct");
-        out.add(message(i, asString(((Map<String, Object>) map).get("role")),
-            asString(((Map<String, Object>) map).get("content"))));
+        out.add(message(i, field(i, "role", ((Map<String, Object>) map).get("role")),
+            field(i, "content", ((Map<String, Object>) map).get("content"))));
       }
     } else {
       throw new IllegalArgumentException("unsupported messages value of type " + raw.getClass().getSimpleName());
     }
     if (out.isEmpty()) throw new IllegalArgumentException("no messages");
     return out;
+  }
+
+  /** A message's role or content: a string (a JSON string primitive), else a problem naming it. */
+  private static String field(int i, String name, Object v) {
+    if (v == null) return null;
+    if (v instanceof String s) return s;
+    if (v instanceof JsonElement e && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) return e.getAsString();
+    throw new IllegalArgumentException("message " + i + " has a " + name + " that is not a string");
   }
 
   private static ChatMessage message(int i, String role, String content) {

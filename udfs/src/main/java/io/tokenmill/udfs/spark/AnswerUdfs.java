@@ -11,11 +11,12 @@ import org.apache.spark.sql.types.DataTypes;
  * <ul>
  *   <li>{@code tm_extract(answer STRING, extractor STRING) -> STRING}: the extracted answer, or null;
  *   <li>{@code tm_correct(answer STRING, reference STRING, extractor STRING, verifier STRING) ->
- *       BOOLEAN}: whether it is right; null when the reference is null.
+ *       BOOLEAN}: whether it is right; null when the reference is null or unreadable.
  * </ul>
  *
- * A null extractor or verifier means {@code auto}; an unknown one, or a reference the verifier cannot
- * read, fails the query with a message naming it. From SQL:
+ * A null extractor or verifier means {@code auto}; an unknown one fails the query with a message naming
+ * it. A reference the verifier cannot read (a letter under {@code numeric}) makes that row's
+ * {@code tm_correct} null, so one bad row cannot fail a whole query. From SQL:
  *
  * <pre>{@code
  * AnswerUdfs.register(spark);

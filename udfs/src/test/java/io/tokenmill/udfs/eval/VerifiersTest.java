@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,6 +63,18 @@ class VerifiersTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> verify("numeric", "3", "B"));
     assertTrue(e.getMessage().contains("'B'"), e.getMessage());
+  }
+
+  @Test
+  void numbersBeyondDoubleRangeCompareExactly() {
+    String huge = "9".repeat(400);
+    for (String v : List.of("numeric", "auto")) {
+      assertFalse(verify(v, "5", huge), v + ": a 400-digit reference is not 'close' to 5");
+      assertFalse(verify(v, "1" + "0".repeat(399), huge), v + ": a tenth of it");
+      assertTrue(verify(v, huge, huge), v);
+    }
+    assertTrue(verify("numeric", "0.5", "1/2"));
+    assertTrue(verify("numeric", "\\frac{1}{3}", "1/3"));
   }
 
   @Test

@@ -72,4 +72,52 @@ class InputNormalizerTest {
         () -> InputSpec.DEFAULT.check(schema("prompt", ColumnKind.NUMBER), "t"));
     assertTrue(e.getMessage().contains("column 'prompt'") && e.getMessage().contains("NUMBER"), e.getMessage());
   }
+
+  @Test
+  void oddTypesAreErrorRowsNamingTheRowAndColumn() {
+    InputNormalizer n = normalizer(schema("id", ColumnKind.STRING, "prompt", ColumnKind.STRING,
+        "messages", ColumnKind.STRING, "max_new_tokens", ColumnKind.NUMBER, "seed", ColumnKind.NUMBER));
+    Map<String, Object> row = new HashMap<>(Map.of("id", "a", "prompt", true));
+    String e = n.normalize(row::get, 0, "in.jsonl line 2").inputError();
+    assertEquals("in.jsonl line 2: column 'prompt' holds a boolean (true), expected a string", e);
+    row.put("prompt", Map.of("a", 1));
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("column 'prompt' holds an object"));
+    row.put("prompt", "fine");
+    row.put("max_new_tokens", 10_000_000_000L);
+    e = n.normalize(row::get, 0, "in.csv line 4").inputError();
+    assertTrue(e.startsWith("in.csv line 4: override column 'max_new_tokens' is out of range: 10000000000"), e);
+    row.put("max_new_tokens", false);
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("'max_new_tokens' is not a number: a boolean"));
+    row.put("max_new_tokens", 0);
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("'max_new_tokens' is out of range"));
+    row.remove("max_new_tokens");
+    row.put("seed", new java.math.BigDecimal("1e30"));
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("'seed' is out of range"));
+    row.put("seed", 9007199254740993L); // 2^53 + 1: a double would round it
+    assertEquals(9007199254740993L, n.normalize(row::get, 0, "w").overrides().seed());
+    row.remove("seed");
+    row.put("messages", List.of(Map.of("content", "no role")));
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("column 'messages': message 0 has no role"));
+    row.put("messages", List.of(Map.of("role", "user", "content", Map.of())));
+    assertTrue(n.normalize(row::get, 0, "w").inputError().contains("content that is not a string"));
+  }
+
+  @Test
+  void numericIdsAreExact() {
+    InputNormalizer n = normalizer(schema("id", ColumnKind.NUMBER, "prompt", ColumnKind.STRING));
+    assertEquals("1234567890123456789", n.normalize(Map.<String, Object>of("id", 1234567890123456789L, "prompt", "x")::get, 0).id());
+    assertEquals("123456789012345678901234567890", n.normalize(Map.<String, Object>of("id",
+        new java.math.BigDecimal("123456789012345678901234567890"), "prompt", "x")::get, 0).id());
+    assertEquals("1000", n.normalize(Map.<String, Object>of("id", new java.math.BigDecimal("1E+3"), "prompt", "x")::get, 0).id());
+    assertEquals("2.50", n.normalize(Map.<String, Object>of("id", new java.math.BigDecimal("2.50"), "prompt", "x")::get, 0).id());
+  }
+
+  @Test
+  void unreadableRecordsGetDistinctStableIds() {
+    InputNormalizer n = normalizer(schema("prompt", ColumnKind.STRING));
+    PromptRow a = n.unreadable(3, "in.jsonl line 4", "not a JSON object");
+    assertEquals("in.jsonl line 4: not a JSON object", a.inputError());
+    assertEquals(a.id(), n.unreadable(3, "in.jsonl line 4", "x").id());
+    assertNotEquals(a.id(), n.unreadable(4, "in.jsonl line 5", "not a JSON object").id());
+  }
 }

@@ -91,6 +91,15 @@ class AnswerUdfsTest {
   }
 
   @Test
+  void anUnreadableReferenceIsNullNotAFailedQuery() {
+    List<Row> got = spark.sql("SELECT id, tm_correct(answer, CASE WHEN id = 'b' THEN 'seven' ELSE reference END,"
+        + " 'auto', 'numeric') FROM outputs ORDER BY id").collectAsList();
+    assertEquals(4, got.size());
+    assertTrue(got.get(0).getBoolean(1), "the other rows are still scored");
+    assertTrue(got.get(1).isNullAt(1), "'seven' under numeric: null for that row");
+  }
+
+  @Test
   void unknownExtractorFailsTheQueryNamingIt() {
     Exception e = assertThrows(Exception.class,
         () -> spark.sql("SELECT tm_extract(answer, 'boxd') FROM outputs").collectAsList());
