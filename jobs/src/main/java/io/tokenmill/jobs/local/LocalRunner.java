@@ -56,7 +56,8 @@ public final class LocalRunner {
       throw new IllegalArgumentException("the local runner reads local files only, not " + s.inputPath());
     }
     LocalOutputStore store = new LocalOutputStore(Path.of(s.outputPath()));
-    {
+    store.lock(s); // refuses an output that is not Tokenmill's, overlaps the input or is held by another run
+    try {
       BufferAllocator allocator = ALLOCATOR;
       InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), s.inputLimit(), allocator);
       InputSpec.Resolved columns = s.inputSpec().check(table.kinds(), s.inputPath());
@@ -104,6 +105,7 @@ public final class LocalRunner {
           for (Iterator<ResultRow> it = generator.process(input); it.hasNext(); ) {
             ResultRow r = it.next();
             out.add(r);
+            if (out.size() == 1) s.testPause().at("wave_running:" + (w + 1));
             rowsDone.incrementAndGet();
             tokens.addAndGet(r.outputTokens());
           }
@@ -130,6 +132,11 @@ public final class LocalRunner {
           committed, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped);
       store.writeSummary(summary.toJsonString());
       return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
+    } catch (Exception e) { // Scala code throws checked SparkExceptions undeclared; the rethrow stays precise
+      store.rethrowWriteFailure(e); // a full disk, explained
+      throw e;
+    } finally {
+      store.release();
     }
   }
 }

@@ -60,7 +60,20 @@ public final class SparkRunner {
     SparkSession spark = session(s);
     String master = spark.sparkContext().master();
     say(s, "Spark " + spark.version() + " on " + master + "; reading " + source(s));
+    HadoopOutputStore store = new HadoopOutputStore(s.outputPath(), spark.sparkContext().hadoopConfiguration());
+    store.lock(s); // refuses an output that is not Tokenmill's, overlaps the input or is held by another run
+    try {
+      return run(s, spark, store, master, started, t0);
+    } catch (Exception e) { // Scala code throws checked SparkExceptions undeclared; the rethrow stays precise
+      store.rethrowWriteFailure(e); // a full disk, explained
+      throw e;
+    } finally {
+      store.release();
+    }
+  }
 
+  private static RunSummary run(JobSettings s, SparkSession spark, HadoopOutputStore store, String master,
+      Instant started, long t0) throws IOException {
     Dataset<Row> raw = read(spark, s);
     InputSpec.Resolved columns = s.inputSpec().check(SparkRows.kinds(raw.schema()), source(s));
     InputNormalizer normalizer = new InputNormalizer(columns);
@@ -91,7 +104,6 @@ public final class SparkRunner {
     }
     RunContext ctx = s.context().withDuplicates(duplicates);
 
-    HadoopOutputStore store = new HadoopOutputStore(s.outputPath(), spark.sparkContext().hadoopConfiguration());
     store.prepare(s.outputMode());
     Dataset<Row> pending = prompts;
     long resumed = 0;
@@ -128,7 +140,8 @@ public final class SparkRunner {
         Dataset<Row> wave = pending.filter(pmod(col("bucket"), lit(waves)).equalTo(w));
         spark.sparkContext().setJobGroup("tokenmill-" + s.runId(), "tokenmill wave " + (w + 1) + "/" + waves, true);
         wave.repartition(partitions)
-            .mapPartitions(fn, Encoders.row(SparkRows.OUTPUT))
+            .mapPartitions(PausingPartition.wrap(fn, s.testPause(), "wave_running:" + (w + 1)),
+                Encoders.row(SparkRows.OUTPUT))
             .write().mode(SaveMode.Overwrite).parquet(store.stagingDir(waveDir));
         store.commit(waveDir);
         committedWaves++;
