@@ -7,6 +7,8 @@ package io.tokenmill.jobs.run;
  * OUTPUT/rows/wave=RUNID-007/part-*.parquet   committed waves (read OUTPUT/rows as one Parquet dataset)
  * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
  * OUTPUT/run_summary.json                     the last run's summary (written atomically)
+ * OUTPUT/_tokenmill                           marker: a directory Tokenmill created (OutputGuard)
+ * OUTPUT/_lock                                held by the running run (RunLock)
  * </pre>
  *
  * A wave becomes visible only by the rename of its finished directory, so a killed driver leaves either

@@ -117,7 +117,12 @@ class DiskFullTest {
     // room for the lock file and little else: the next wave's Parquet does not fit
     Path filler = mounted ? fill(disk, 8192) : null;
     Map<String, Object> fault = mounted ? Map.of() : Map.of("test.fault.disk_full_at_wave", 2);
-    Exception e = assertThrows(Exception.class, () -> run(runner, out, fault));
+    Exception e;
+    try {
+      e = assertThrows(Exception.class, () -> run(runner, out, fault));
+    } finally {
+      if (filler != null) Files.delete(filler); // space returns (also when an assertion failed)
+    }
     String m = e.getMessage();
     assertInstanceOf(IOException.class, e, "a run failure (exit 1), not a config error: " + e);
     assertTrue(m.contains(out.toString()), "names the output: " + m);
@@ -130,7 +135,6 @@ class DiskFullTest {
       assertEquals(1, s.count(), "no partial wave under rows/");
     }
 
-    if (filler != null) Files.delete(filler);
     run(runner, out, Map.of());
     assertEquals(uninterrupted, content(rows(out)), "resume after space returns completes, each key once");
   }
