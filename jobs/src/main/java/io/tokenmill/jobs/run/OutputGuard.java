@@ -29,7 +29,7 @@ public final class OutputGuard {
   public static final String MARKER = "_tokenmill";
   public static final int FORMAT = 1;
   private static final Set<String> LEGACY = Set.of(OutputLayout.ROWS, OutputLayout.STAGING, OutputLayout.SUMMARY,
-      "." + OutputLayout.SUMMARY + ".tmp");
+      "." + OutputLayout.SUMMARY + ".tmp", RunLock.NAME);
 
   private final OutputFiles files;
   private RunLock lock;
@@ -113,7 +113,7 @@ public final class OutputGuard {
   /** An output written before the marker existed: only layout names, and rows/ or the summary among them. */
   private boolean isOlderTokenmillOutput(List<String> names) throws IOException {
     if (!LEGACY.containsAll(names)) return false;
-    if (!names.contains(OutputLayout.ROWS)) return names.contains(OutputLayout.SUMMARY);
+    if (!names.contains(OutputLayout.ROWS)) return names.contains(OutputLayout.SUMMARY) || names.equals(List.of(RunLock.NAME));
     if (files.kind(OutputLayout.ROWS) != OutputFiles.Kind.DIRECTORY) return false;
     for (String wave : visible(files.list(OutputLayout.ROWS))) {
       if (!wave.startsWith("wave=")) return false;

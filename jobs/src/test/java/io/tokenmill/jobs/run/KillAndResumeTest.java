@@ -103,6 +103,12 @@ class KillAndResumeTest {
               "a second run while the first holds the output");
           assertTrue(busy.getMessage().contains("pid " + child.pid()) && busy.getMessage().contains(out.toString()),
               busy.getMessage());
+          if (runner.equals("local")) { // and from the command line: exit status 2 (a Spark child would add ~10 s)
+            try (ChildJob second = ChildJob.start(settings(runner, out))) {
+              assertEquals(2, second.exitStatus(120), second.log());
+              assertTrue(second.log().contains("is in use by another run"), second.log());
+            }
+          }
         } else {
           assertTrue(child.log().contains("taking over"), "took over the killed run's lock:\n" + child.log());
         }

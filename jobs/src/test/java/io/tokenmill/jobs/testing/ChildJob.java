@@ -78,6 +78,13 @@ public final class ChildJob implements AutoCloseable {
     return false;
   }
 
+  /** Waits for the child to exit by itself and returns its exit status (-1 when it did not within the time). */
+  public int exitStatus(long timeoutSeconds) throws InterruptedException {
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) return -1;
+    reader.join(2000);
+    return process.exitValue();
+  }
+
   /** SIGKILL (kill -9), then waits for the process to be gone. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
