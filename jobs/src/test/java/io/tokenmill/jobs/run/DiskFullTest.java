@@ -53,7 +53,8 @@ class DiskFullTest {
     LocalRunner.run(JobFixtures.settings(model, input, whole, more("local", Map.of())));
     uninterrupted = content(rows(whole));
     disk = Files.createDirectories(tmp.resolve("disk"));
-    mounted = sh("mount", "-t", "tmpfs", "-o", "size=4m", "tokenmill-test-full", disk.toString()) == 0;
+    mounted = !Boolean.getBoolean("tokenmill.test.no_mount") // to exercise the fallback where mount works
+        && sh("mount", "-t", "tmpfs", "-o", "size=4m", "tokenmill-test-full", disk.toString()) == 0;
     System.err.println("[DiskFullTest] " + (mounted ? "a real full tmpfs at " + disk
         : "mount refused: injecting the failure with test.fault.disk_full_at_wave"));
   }
@@ -112,6 +113,7 @@ class DiskFullTest {
     Path out = (mounted ? disk : tmp).resolve(runner + "-out");
     run(runner, out, Map.of("test.stop_after_waves", 1));
     int firstWave = rows(out).size();
+    var firstKeys = content(rows(out)).keySet();
     assertTrue(firstWave > 0 && firstWave < 20, "one wave of three committed: " + firstWave);
 
     // room for the lock file and little else: the next wave's Parquet does not fit
@@ -130,10 +132,8 @@ class DiskFullTest {
     assertTrue(m.contains("output.mode: resume"), "says what to do: " + m);
     assertTrue(m.contains("nothing of this wave was committed"), m);
     assertEquals(firstWave, rows(out).size(), "rows/ still holds only whole waves");
+    assertEquals(firstKeys, content(rows(out)).keySet(), "nothing of the failed wave under rows/");
     assertFalse(Files.exists(out.resolve("_lock")), "the lock is released on failure");
-    try (var s = Files.list(out.resolve("rows"))) {
-      assertEquals(1, s.count(), "no partial wave under rows/");
-    }
 
     run(runner, out, Map.of());
     assertEquals(uninterrupted, content(rows(out)), "resume after space returns completes, each key once");
