@@ -25,6 +25,7 @@ public final class ConfigKeys {
       key("input.limit", 0, "read only the first N rows (0 = all)"),
       key("output.path", null, "output directory: rows/ (Parquet) and run_summary.json"),
       key("output.mode", "resume", "resume (skip ids already committed), overwrite, fail_if_exists"),
+      key("output.lock_timeout_s", 120, "a run's lock on output.path (OUTPUT/_lock) whose heartbeat is older than this is taken over"),
       key("output.prompt_text", true, "fill the prompt_text column with the rendered prompt"),
       key("model.path", null, "Hugging Face model directory (readable by the driver and every executor)"),
       key("model.name", null, "value of the `model` column (default: the directory's name)"),
@@ -70,6 +71,10 @@ public final class ConfigKeys {
       key("test.fault.fail_partition", -1, "TESTS ONLY: partition whose first attempt fails"),
       key("test.fault.fail_after_rows", 0, "TESTS ONLY: rows emitted before the injected failure"),
       key("test.fault.staging", "", "TESTS ONLY: lose:W or duplicate:W damages wave W's first staged attempt"),
+      key("test.fault.pause_at", null, "TESTS ONLY: the driver prints '[tokenmill test] paused at POINT' and sleeps at "
+          + "POINT: wave_running:N, before_commit:N, after_commit:N (waves from 1) or summary"),
+      key("test.fault.pause_s", 600.0, "TESTS ONLY: how long test.fault.pause_at sleeps"),
+      key("test.fault.disk_full_at_wave", 0, "TESTS ONLY: writing wave N (from 1) fails with 'No space left on device' (0 = off)"),
       key("test.stop_after_waves", 0, "TESTS ONLY: stop the driver after committing this many waves (0 = off)"));
 
   public static final Map<String, ConfigKey> BY_NAME = index();

@@ -62,7 +62,8 @@ public final class LocalRunner {
       throw new IllegalArgumentException("the local runner reads local files only, not " + s.inputPath());
     }
     LocalOutputStore store = new LocalOutputStore(Path.of(s.outputPath()));
-    {
+    store.lock(s); // refuses an output that is not Tokenmill's, overlaps the input or is held by another run
+    try {
       BufferAllocator allocator = ALLOCATOR;
       InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), allocator);
       InputSpec.Resolved columns = s.inputSpec().check(table.kinds(), s.inputPath());
@@ -108,55 +109,61 @@ public final class LocalRunner {
 
       EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
       try (EngineCache.Lease lease = EngineCache.acquire(key)) {
-      LoadedEngine engine = lease.engine();
-      AtomicLong rowsDone = new AtomicLong();
-      AtomicLong tokens = new AtomicLong();
-      int committedWaves = 0;
-      int retried = 0;
-      boolean stopped = false;
-      try (ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * n,
-          rowsDone::get, tokens::get, s.progressIntervalSeconds(), s.progress())) {
-        for (int w = 0; w < waves && !pending.isEmpty(); w++) {
-          progress.stage("wave " + (w + 1) + "/" + waves);
-          final int wave = w;
-          List<PromptRow> owed = pending.stream().filter(p -> p.wave(waves) == wave).toList();
-          if (owed.isEmpty()) { // no pending prompt hashed into this wave
-            committedWaves++;
-            continue;
-          }
-          retried += WaveCommitter.commit(store, s, w, waves, (staging, attempt) -> {
-            RowGenerator generator = new RowGenerator(engine, ctx, attempt);
-            List<ResultRow> out = new ArrayList<>();
-            for (Iterator<ResultRow> it = generator.process(owed.iterator()); it.hasNext(); ) {
-              ResultRow r = it.next();
-              out.add(r);
-              rowsDone.incrementAndGet();
-              tokens.addAndGet(r.outputTokens());
+        LoadedEngine engine = lease.engine();
+        AtomicLong rowsDone = new AtomicLong();
+        AtomicLong tokens = new AtomicLong();
+        int committedWaves = 0;
+        int retried = 0;
+        boolean stopped = false;
+        try (ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * n,
+            rowsDone::get, tokens::get, s.progressIntervalSeconds(), s.progress())) {
+          for (int w = 0; w < waves && !pending.isEmpty(); w++) {
+            progress.stage("wave " + (w + 1) + "/" + waves);
+            final int wave = w;
+            List<PromptRow> owed = pending.stream().filter(p -> p.wave(waves) == wave).toList();
+            if (owed.isEmpty()) { // no pending prompt hashed into this wave
+              committedWaves++;
+              continue;
             }
-            ArrowParquet.write(out, Path.of(staging), allocator);
-          }, staging -> WaveKeys.check(owed.stream().map(PromptRow::id).toList(), n, ctx::committedSamplesOf,
-              Files.isDirectory(Path.of(staging)) ? ArrowParquet.readAll(Path.of(staging), allocator) : List.of()),
-              msg -> System.err.println("[tokenmill] " + msg));
-          committedWaves++;
-          if (s.stopAfterWaves() > 0 && committedWaves >= s.stopAfterWaves() && w + 1 < waves) {
-            stopped = true;
-            break;
+            retried += WaveCommitter.commit(store, s, w, waves, (staging, attempt) -> {
+              RowGenerator generator = new RowGenerator(engine, ctx, attempt);
+              List<ResultRow> out = new ArrayList<>();
+              for (Iterator<ResultRow> it = generator.process(owed.iterator()); it.hasNext(); ) {
+                ResultRow r = it.next();
+                out.add(r);
+                if (out.size() == 1) s.testPause().at("wave_running:" + (wave + 1));
+                rowsDone.incrementAndGet();
+                tokens.addAndGet(r.outputTokens());
+              }
+              ArrowParquet.write(out, Path.of(staging), allocator);
+            }, staging -> WaveKeys.check(owed.stream().map(PromptRow::id).toList(), n, ctx::committedSamplesOf,
+                Files.isDirectory(Path.of(staging)) ? ArrowParquet.readAll(Path.of(staging), allocator) : List.of()),
+                msg -> System.err.println("[tokenmill] " + msg));
+            committedWaves++;
+            if (s.stopAfterWaves() > 0 && committedWaves >= s.stopAfterWaves() && w + 1 < waves) {
+              stopped = true;
+              break;
+            }
           }
         }
-      }
 
-      RunTotals totals = new RunTotals();
-      List<ResultRow> written = ArrowParquet.readAll(Path.of(store.rowsDir()), allocator);
-      for (ResultRow r : written) totals.add(r, s.runId());
-      EngineReport report = EngineReport.of("local", java.net.InetAddress.getLocalHost().getHostName(),
-          ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
-          engine.engine().metrics());
-      RunSummary summary = new RunSummary(s, totals, prompts.size(), resumed, waves,
-          committedWaves, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped)
-          .withIntegrity(later.size(), retried);
-      store.writeSummary(summary.toJsonString());
-      return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
+        RunTotals totals = new RunTotals();
+        List<ResultRow> written = ArrowParquet.readAll(Path.of(store.rowsDir()), allocator);
+        for (ResultRow r : written) totals.add(r, s.runId());
+        EngineReport report = EngineReport.of("local", java.net.InetAddress.getLocalHost().getHostName(),
+            ProcessHandle.current().pid(), engine.deviceName(), EngineCache.loads(key), engine.loadMillis(),
+            engine.engine().metrics());
+        RunSummary summary = new RunSummary(s, totals, prompts.size(), resumed, waves,
+            committedWaves, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped)
+            .withIntegrity(later.size(), retried);
+        store.writeSummary(summary.toJsonString());
+        return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
       }
+    } catch (Exception e) { // Scala code throws checked SparkExceptions undeclared; the rethrow stays precise
+      store.rethrowWriteFailure(e); // a full disk, explained
+      throw e;
+    } finally {
+      store.release();
     }
   }
 }

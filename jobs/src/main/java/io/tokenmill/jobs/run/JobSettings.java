@@ -100,6 +100,7 @@ public record JobSettings(
     if (!(progressInterval > 0)) throw new IllegalArgumentException("job.progress_interval_s must be > 0");
     int waveRows = c.integer("job.wave_rows");
     if (waveRows < 1) throw new IllegalArgumentException("job.wave_rows must be >= 1");
+    if (!(c.number("output.lock_timeout_s") > 0)) throw new IllegalArgumentException("output.lock_timeout_s must be > 0");
     if (c.integer("job.examples") < 0) throw new IllegalArgumentException("job.examples must be >= 0");
     double usd = c.number("job.gpu_hour_usd");
     if (!(usd >= 0)) throw new IllegalArgumentException("job.gpu_hour_usd must be >= 0");
@@ -122,6 +123,16 @@ public record JobSettings(
     int r = config.integer("job.wave_retries");
     if (r < 0) throw new IllegalArgumentException("job.wave_retries must be >= 0, got " + r);
     return r;
+  }
+
+  /** output.lock_timeout_s: a run lock whose heartbeat is older than this is taken over. */
+  public double lockTimeoutSeconds() {
+    return config.number("output.lock_timeout_s"); // checked > 0 in from()
+  }
+
+  /** TESTS ONLY: where the driver pauses so a test can kill it (test.fault.pause_at). */
+  public TestPause testPause() {
+    return TestPause.of(config);
   }
 
   /** Waves for {@code pendingPrompts}: job.waves, or enough that each holds at most job.wave_rows. */

@@ -8,6 +8,8 @@ package io.tokenmill.jobs.run;
  * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
  * OUTPUT/run_summary.json                     the last run's summary (written atomically)
  * OUTPUT/duplicate_ids.jsonl                  input rows not generated because an earlier row has their id
+ * OUTPUT/_tokenmill                           marker: a directory Tokenmill created (OutputGuard)
+ * OUTPUT/_lock                                held by the running run (RunLock)
  * </pre>
  *
  * A wave becomes visible only by the rename of its finished directory, so a killed driver leaves either

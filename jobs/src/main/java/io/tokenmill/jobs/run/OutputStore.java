@@ -2,11 +2,30 @@ package io.tokenmill.jobs.run;
 
 import java.io.IOException;
 
-/** File operations a runner needs on the output directory ({@link OutputLayout}). */
+/**
+ * File operations a runner needs on the output directory ({@link OutputLayout}). A run calls {@link #lock}
+ * first, {@link #prepare} before reading committed rows, and {@link #release} in a finally.
+ */
 public interface OutputStore {
 
-  /** Applies output.mode before the run: fail if rows exist, delete everything, or drop stale staging. */
+  /**
+   * Claims the output for run {@code s} before anything is written: refuses (exit status 2, naming the path)
+   * a regular file, a non-empty directory Tokenmill did not create, a path overlapping the input, or an output
+   * another live run holds; writes the {@code _tokenmill} marker; takes {@code _lock} ({@link OutputGuard}).
+   */
+  void lock(JobSettings s) throws IOException;
+
+  /** Releases the lock taken by {@link #lock}; safe to call when it was not taken. */
+  void release() throws IOException;
+
+  /** Applies output.mode before the run: fail if output exists, delete the old output, or drop stale staging. */
   void prepare(JobSettings.OutputMode mode) throws IOException;
+
+  /**
+   * Throws an {@link OutputWriteException} that explains {@code failure} when it is a failed write (a full
+   * disk): what was being written, that the wave was not committed, that resume redoes it. Returns otherwise.
+   */
+  void rethrowWriteFailure(Exception failure) throws OutputWriteException;
 
   /** Whether any wave has been committed. */
   boolean hasCommittedRows() throws IOException;

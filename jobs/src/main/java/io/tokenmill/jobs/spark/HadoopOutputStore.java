@@ -1,12 +1,11 @@
 package io.tokenmill.jobs.spark;
 
-import io.tokenmill.jobs.run.JobSettings;
+import io.tokenmill.jobs.run.GuardedOutputStore;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.OutputStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -16,29 +15,21 @@ import org.apache.hadoop.fs.RemoteIterator;
 /**
  * {@link OutputStore} through Hadoop's FileSystem (local, HDFS, S3A, GCS...). Directory renames are atomic
  * on local file systems and HDFS; on object stores a rename is a copy, so a driver killed mid-commit can
- * leave a partial wave there — use a committer-backed table format or HDFS for strict guarantees.
+ * leave a partial wave there — use a committer-backed table format or HDFS for strict guarantees. Object
+ * stores without an atomic create-if-absent (S3) cannot make the run lock strict either ({@code RunLock}).
  */
-public final class HadoopOutputStore implements OutputStore {
+public final class HadoopOutputStore extends GuardedOutputStore {
   private final Path root;
   private final FileSystem fs;
 
   public HadoopOutputStore(String root, Configuration conf) throws IOException {
-    this.root = new Path(root);
-    this.fs = this.root.getFileSystem(conf);
+    this(new Path(root), conf);
   }
 
-  @Override
-  public void prepare(JobSettings.OutputMode mode) throws IOException {
-    switch (mode) {
-      case FAIL_IF_EXISTS -> {
-        if (fs.exists(root) && fs.listStatus(root).length > 0) {
-          throw new FileAlreadyExistsException(root + " exists and output.mode is fail_if_exists");
-        }
-      }
-      case OVERWRITE -> fs.delete(root, true);
-      case RESUME -> fs.delete(new Path(root, OutputLayout.STAGING), true);
-    }
-    fs.mkdirs(new Path(root, OutputLayout.ROWS));
+  private HadoopOutputStore(Path root, Configuration conf) throws IOException {
+    super(new HadoopOutputFiles(root, conf));
+    this.fs = root.getFileSystem(conf);
+    this.root = fs.makeQualified(root);
   }
 
   @Override
@@ -53,16 +44,21 @@ public final class HadoopOutputStore implements OutputStore {
   }
 
   @Override
-  public String stagingDir(String waveDir) {
+  protected String staging(String waveDir) {
     return new Path(new Path(root, OutputLayout.STAGING), waveDir).toString();
   }
 
   @Override
-  public void commit(String waveDir) throws IOException {
+  protected void deleteStaging(String waveDir) throws IOException {
+    fs.delete(new Path(staging(waveDir)), true);
+  }
+
+  @Override
+  protected void move(String waveDir) throws IOException {
     Path target = new Path(new Path(root, OutputLayout.ROWS), waveDir);
     fs.mkdirs(target.getParent());
-    if (!fs.rename(new Path(stagingDir(waveDir)), target)) {
-      throw new IOException("could not move " + stagingDir(waveDir) + " to " + target);
+    if (!fs.rename(new Path(staging(waveDir)), target)) {
+      throw new IOException("could not move " + staging(waveDir) + " to " + target);
     }
   }
 
@@ -72,14 +68,10 @@ public final class HadoopOutputStore implements OutputStore {
   }
 
   @Override
-  public void writeSummary(String json) throws IOException {
-    Path tmp = new Path(root, "." + OutputLayout.SUMMARY + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
+  protected void writeSummaryTmp(String json) throws IOException {
+    try (OutputStream out = fs.create(new Path(root, summaryTmp()), true)) {
       out.write(json.getBytes(StandardCharsets.UTF_8));
     }
-    Path target = new Path(root, OutputLayout.SUMMARY);
-    fs.delete(target, false);
-    if (!fs.rename(tmp, target)) throw new IOException("could not write " + target);
   }
 
   @Override
@@ -98,14 +90,9 @@ public final class HadoopOutputStore implements OutputStore {
   }
 
   @Override
-  public void discardStaging(String waveDir) throws IOException {
-    fs.delete(new Path(stagingDir(waveDir)), true);
-  }
-
-  @Override
   public void damageStaging(String waveDir, String how) throws IOException {
     Path first = null;
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(new Path(stagingDir(waveDir)), true);
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(new Path(staging(waveDir)), true);
     while (it.hasNext()) {
       Path p = it.next().getPath();
       if (p.getName().endsWith(".parquet") && (first == null || p.toString().compareTo(first.toString()) < 0)) first = p;
@@ -119,4 +106,10 @@ public final class HadoopOutputStore implements OutputStore {
     }
   }
 
+  @Override
+  protected void replaceSummary() throws IOException {
+    Path target = new Path(root, OutputLayout.SUMMARY);
+    fs.delete(target, false);
+    if (!fs.rename(new Path(root, summaryTmp()), target)) throw new IOException("could not write " + target);
+  }
 }

@@ -63,7 +63,20 @@ public final class SparkRunner {
     SparkSession spark = session(s);
     String master = spark.sparkContext().master();
     say(s, "Spark " + spark.version() + " on " + master + "; reading " + source(s));
+    HadoopOutputStore store = new HadoopOutputStore(s.outputPath(), spark.sparkContext().hadoopConfiguration());
+    store.lock(s); // refuses an output that is not Tokenmill's, overlaps the input or is held by another run
+    try {
+      return run(s, spark, store, master, started, t0);
+    } catch (Exception e) { // Scala code throws checked SparkExceptions undeclared; the rethrow stays precise
+      store.rethrowWriteFailure(e); // a full disk, explained
+      throw e;
+    } finally {
+      store.release();
+    }
+  }
 
+  private static RunSummary run(JobSettings s, SparkSession spark, HadoopOutputStore store, String master,
+      Instant started, long t0) throws IOException {
     SparkInput.Prompts input = SparkInput.read(spark, s);
     Dataset<Row> prompts = input.rows().persist(StorageLevel.MEMORY_AND_DISK());
     long inputPrompts = prompts.count();
@@ -94,7 +107,6 @@ public final class SparkRunner {
       later.sort(java.util.Comparator.comparingLong(DuplicateIds.Later::position));
     }
 
-    HadoopOutputStore store = new HadoopOutputStore(s.outputPath(), spark.sparkContext().hadoopConfiguration());
     store.prepare(s.outputMode());
     store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
     Dataset<Row> pending = unique;
@@ -146,9 +158,10 @@ public final class SparkRunner {
         progress.stage("wave " + (w + 1) + "/" + waves);
         Dataset<Row> wave = pending.filter(pmod(col("bucket"), lit(waves)).equalTo(w));
         spark.sparkContext().setJobGroup("tokenmill-" + s.runId(), "tokenmill wave " + (w + 1) + "/" + waves, true);
+        var partitionFn = PausingPartition.wrap(fn, s.testPause(), "wave_running:" + (w + 1));
         retried += WaveCommitter.commit(store, s, w, waves,
             (staging, attempt) -> wave.repartition(partitions)
-                .mapPartitions(fn, Encoders.row(SparkRows.OUTPUT))
+                .mapPartitions(partitionFn, Encoders.row(SparkRows.OUTPUT))
                 .write().mode(SaveMode.Overwrite).parquet(staging),
             staging -> stagedKeyProblems(spark, wave, staging, n, partial),
             msg -> say(s, msg));
