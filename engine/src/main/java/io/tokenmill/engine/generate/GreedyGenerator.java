@@ -90,7 +90,7 @@ public final class GreedyGenerator {
   private int[] step(KvCache cache, StepBatch batch, int[] seqs, StepListener listener) {
     try (StepResult r = model.forward(cache, batch)) {
       if (listener != null) listener.onStep(seqs, r);
-      return r.argmax();
+      return r.greedy().idsOrThrow();
     }
   }
 

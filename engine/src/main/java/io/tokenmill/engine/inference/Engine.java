@@ -291,9 +291,10 @@ public final class Engine implements AutoCloseable {
     }
     Map<Integer, Integer> sampled = new HashMap<>();
     Map<Integer, Boolean> wasForced = new HashMap<>();
+    Map<Integer, String> rowErrors = new HashMap<>();
     long t0 = System.nanoTime();
     try {
-      forwardAndSample(sched, new StepBatch(tables, starts, tokens), sampled, wasForced);
+      forwardAndSample(sched, new StepBatch(tables, starts, tokens), sampled, wasForced, rowErrors);
     } catch (RuntimeException e) {
       // NOTE: a failed forward (bad input that slipped through, device error) fails the requests in this
       // step only; the scheduler is told nothing was sampled so it stays consistent for everyone else.
@@ -310,7 +311,15 @@ public final class Engine implements AutoCloseable {
       return;
     }
     forwardNanos += System.nanoTime() - t0;
+    // Rows whose logits were not finite end with an error; the rest of the batch carries on. Retired
+    // before update(), like a failed step's, so update() expects no token from them.
+    List<FinishedSeq> failedRows = new ArrayList<>();
+    for (Map.Entry<Integer, String> e : rowErrors.entrySet()) {
+      FinishedSeq f = scheduler.finish(e.getKey(), SeqStatus.FINISHED_ABORTED, e.getValue());
+      if (f != null) failedRows.add(f);
+    }
     List<FinishedSeq> byLength = scheduler.update(out, sampled);
+    for (FinishedSeq f : failedRows) complete(f, FinishReason.ERROR, rowErrors.get(f.seqId()));
     long tokenTime = System.nanoTime();
     for (Map.Entry<Integer, Integer> e : sampled.entrySet()) {
       Seq seq = seqs.get(e.getKey());
@@ -325,14 +334,18 @@ public final class Engine implements AutoCloseable {
     for (FinishedSeq f : byLength) complete(f, null, null);
   }
 
-  /** One forward call; picks each producing sample's next token (forced ones first, else sampled). */
+  /**
+   * One forward call; picks each producing sample's next token (forced ones first, else sampled). A row
+   * whose logits hold NaN or +Infinity (or only -Infinity) gets no token but an entry in {@code rowErrors},
+   * on the greedy path as on the sampling path.
+   */
   private void forwardAndSample(List<ScheduledSeq> sched, StepBatch batch, Map<Integer, Integer> sampled,
-      Map<Integer, Boolean> wasForced) {
+      Map<Integer, Boolean> wasForced, Map<Integer, String> rowErrors) {
     java.util.function.Predicate<StepBatch> fault = injectForwardFailure;
     if (fault != null && fault.test(batch)) throw new IllegalStateException("injected forward failure");
     try (StepResult r = model.forward(cache, batch)) {
       float[][] logits = null;
-      int[] argmax = null;
+      StepResult.Greedy greedy = null;
       for (int i = 0; i < sched.size(); i++) {
         ScheduledSeq s = sched.get(i);
         Seq seq = seqs.get(s.seqId());
@@ -348,13 +361,23 @@ public final class Engine implements AutoCloseable {
         var params = req.params();
         if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null) {
           // Plain greedy needs no logits on the Java side: one device argmax for the whole batch.
-          if (argmax == null) argmax = r.argmax();
-          sampled.put(s.seqId(), argmax[i]);
+          if (greedy == null) greedy = r.greedy();
+          if (greedy.problems()[i] != null) {
+            rowErrors.put(s.seqId(), greedy.problems()[i]);
+          } else {
+            sampled.put(s.seqId(), greedy.ids()[i]);
+          }
           continue;
         }
         if (logits == null) logits = r.toFloatArrays();
         double u = SampleRandom.uniform(req.params().seed(), req.id(), seq.sample, seq.counts.outputLength());
-        SampledToken tok = sampler.sample(logits[i], req.params(), seq.counts, u);
+        SampledToken tok;
+        try {
+          tok = sampler.sample(logits[i], req.params(), seq.counts, u);
+        } catch (IllegalArgumentException nonFinite) { // NaN, +Infinity or all -Infinity in this row
+          rowErrors.put(s.seqId(), nonFinite.getMessage());
+          continue;
+        }
         if (seq.logprobs != null) seq.logprobs.add(tok);
         sampled.put(s.seqId(), tok.tokenId());
       }

@@ -25,7 +25,8 @@ public record EngineConfig(int maxBatch, int maxSeqLen, long kvMemoryBytes, int 
   /** Blocks the budget buys, never more than max_batch full-length sequences can use. */
   public int numBlocks(long bytesPerToken) {
     long budget = kvMemoryBytes / (bytesPerToken * blockSize);
-    long useful = (long) maxBatch * ((maxSeqLen + blockSize - 1) / blockSize) + maxBatch;
+    // long arithmetic: a max_seq_len near Integer.MAX_VALUE (a model's max_position_embeddings) must not wrap.
+    long useful = (long) maxBatch * (((long) maxSeqLen + blockSize - 1) / blockSize) + maxBatch;
     long blocks = Math.min(budget, useful);
     check(blocks >= 1, "KV budget of " + kvMemoryBytes + " bytes holds no block of " + blockSize + " tokens ("
         + bytesPerToken + " bytes per token)");

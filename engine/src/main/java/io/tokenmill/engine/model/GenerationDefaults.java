@@ -1,9 +1,6 @@
 package io.tokenmill.engine.model;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,22 +23,25 @@ public record GenerationDefaults(
     return eosTokenIds.clone();
   }
 
-  /** Reads the file if present; a missing file means no defaults, a malformed one is an error. */
+  /** Reads the file if present; a missing file means no defaults, a malformed one is an error naming the key. */
   public static GenerationDefaults read(Path file) {
     if (!Files.isRegularFile(file)) return NONE;
-    try (Reader r = Files.newBufferedReader(file)) {
-      JsonObject j = JsonParser.parseReader(r).getAsJsonObject();
+    JsonObject j = JsonFields.readObject(file);
+    try {
       return new GenerationDefaults(
-          j.has("do_sample") && j.get("do_sample").getAsBoolean(),
-          j.has("temperature") ? j.get("temperature").getAsDouble() : null,
-          j.has("top_p") ? j.get("top_p").getAsDouble() : null,
-          j.has("top_k") ? j.get("top_k").getAsInt() : null,
-          j.has("repetition_penalty") ? j.get("repetition_penalty").getAsDouble() : null,
-          j.has("max_new_tokens") ? j.get("max_new_tokens").getAsInt() : null,
-          j.has("eos_token_id") && !j.get("eos_token_id").isJsonNull()
-              ? ModelConfig.idList(j.get("eos_token_id")) : new int[0]);
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException(file + ": cannot parse: " + e.getMessage(), e);
+          j.has("do_sample") && !j.get("do_sample").isJsonNull() && JsonFields.bool(j.get("do_sample"), "do_sample"),
+          present(j, "temperature") ? JsonFields.number(j.get("temperature"), "temperature") : null,
+          present(j, "top_p") ? JsonFields.number(j.get("top_p"), "top_p") : null,
+          present(j, "top_k") ? JsonFields.intValue(j.get("top_k"), "top_k") : null,
+          present(j, "repetition_penalty") ? JsonFields.number(j.get("repetition_penalty"), "repetition_penalty") : null,
+          present(j, "max_new_tokens") ? JsonFields.intValue(j.get("max_new_tokens"), "max_new_tokens") : null,
+          present(j, "eos_token_id") ? ModelConfig.idList(j.get("eos_token_id"), "eos_token_id") : new int[0]);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage());
     }
+  }
+
+  private static boolean present(JsonObject j, String key) {
+    return j.has(key) && !j.get(key).isJsonNull();
   }
 }

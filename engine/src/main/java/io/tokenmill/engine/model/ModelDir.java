@@ -1,5 +1,8 @@
 package io.tokenmill.engine.model;
 
+import io.tokenmill.engine.tokenizer.ChatMessage;
+import io.tokenmill.engine.tokenizer.ChatTemplate;
+import io.tokenmill.engine.tokenizer.ChatTemplateException;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
 import io.tokenmill.engine.weights.Checkpoint;
 import io.tokenmill.engine.weights.WeightSchema;
@@ -8,12 +11,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
  * A HF model directory, checked as a whole: config.json parses, generation_config.json (if any)
- * parses, the tokenizer loads, and every tensor's name, shape and dtype matches the config — without
- * loading any weights. Spark drivers call {@link #validate} before any executor work; the engine then
+ * parses, the tokenizer loads, the chat template renders a sample conversation within its limits, and
+ * every tensor's name, shape and dtype matches the config — without loading any weights. Downloaded
+ * directories are untrusted: every problem is one {@link IllegalArgumentException} (or, from the
+ * tokenizer, {@link UncheckedIOException}) line naming the file and the tensor or key. Spark drivers call {@link #validate} before any executor work; the engine then
  * loads the same directory.
  */
 public final class ModelDir {
@@ -51,8 +58,38 @@ public final class ModelDir {
         throw new IllegalArgumentException(path + ": tokenizer has " + tok.vocabulary().size()
             + " tokens but config.json vocab_size is " + dir.config.vocabSize());
       }
+      for (Map.Entry<String, Integer> t : tok.vocabulary().entrySet()) {
+        if (t.getValue() >= dir.config.vocabSize()) {
+          throw new IllegalArgumentException(path + ": tokenizer.json gives token '" + shorten(t.getKey())
+              + "' id " + t.getValue() + ", outside config.json vocab_size " + dir.config.vocabSize());
+        }
+      }
+      tok.chatTemplate().ifPresent(t -> trialRender(path, tok.chatTemplateSource(), t));
     }
     return dir;
+  }
+
+  /**
+   * A sample conversation, so that a chat template that cannot render, or that loops, grows or nests
+   * past {@link ChatTemplate}'s limits, fails here on the driver instead of in every executor row.
+   */
+  static final List<ChatMessage> SAMPLE_CONVERSATION = List.of(ChatMessage.user("What is 2 + 2?"),
+      ChatMessage.assistant("4"), ChatMessage.user("And 3 + 3?"));
+
+  private static void trialRender(Path path, String source, ChatTemplate template) {
+    try {
+      template.render(SAMPLE_CONVERSATION, true, true);
+    } catch (ChatTemplateException e) {
+      if (!e.raisedByTemplate()) {
+        throw new IllegalArgumentException(path + ": " + source + ": " + e.getMessage());
+      }
+      // raise_exception(): the template ran within its limits and refused this conversation on purpose
+      // (some refuse a conversation without a system turn, or without tools); jobs may still use it.
+    }
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 40 ? s.substring(0, 37) + "..." : s;
   }
 
   public Path path() {

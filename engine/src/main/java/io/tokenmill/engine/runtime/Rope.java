@@ -17,6 +17,9 @@ import io.tokenmill.engine.model.ModelConfig;
  */
 public final class Rope {
 
+  /** Largest cos (and sin) table, in values: Java arrays are int-indexed. */
+  static final long MAX_TABLE_ELEMENTS = 1L << 30;
+
   private final ModelConfig config;
   private final NDManager manager;
   private final double[] invFreq;
@@ -48,6 +51,11 @@ public final class Rope {
     if (len <= length) return;
     int hd = config.headDim();
     int half = hd / 2;
+    if ((long) len * hd > MAX_TABLE_ELEMENTS) {
+      throw new IllegalArgumentException("RoPE tables for " + len + " positions of head_dim " + hd
+          + " exceed " + MAX_TABLE_ELEMENTS + " values; lower engine.max_seq_len (the model's "
+          + "max_position_embeddings is " + config.maxPositionEmbeddings() + ")");
+    }
     float[] c = new float[len * hd];
     float[] s = new float[len * hd];
     for (int p = 0; p < len; p++) {

@@ -24,12 +24,45 @@ public final class StepResult implements AutoCloseable {
     return logits;
   }
 
-  /** Greedy choice per sequence, computed on the device (only B ids cross to Java). */
-  public int[] argmax() {
+  /**
+   * Greedy choice per sequence, computed on the device: only B ids and B row maxima cross to Java. The
+   * maxima are the finiteness check the sampler does per element, as one reduction: max propagates NaN,
+   * so a row whose max is NaN, +Infinity or -Infinity holds a NaN, an overflow, or no samplable token.
+   */
+  public Greedy greedy() {
     long[] ids = logits.argMax(1).toLongArray();
+    float[] max = logits.max(new int[] {1}).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
     int[] out = new int[ids.length];
-    for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
-    return out;
+    String[] problems = new String[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = (int) ids[i];
+      if (Float.isNaN(max[i])) {
+        problems[i] = "logits hold NaN: the model produced a non-number";
+      } else if (max[i] == Float.POSITIVE_INFINITY) {
+        problems[i] = "logit[" + ids[i] + "] is +Infinity: the model overflowed";
+      } else if (max[i] == Float.NEGATIVE_INFINITY) {
+        problems[i] = "no token can be chosen: all " + vocab + " logits are -Infinity";
+      }
+    }
+    return new Greedy(out, problems);
+  }
+
+  /** Greedy choice per sequence; throws if any row's logits are not finite (see {@link #greedy}). */
+  public int[] argmax() {
+    return greedy().idsOrThrow();
+  }
+
+  /**
+   * Greedy ids per row, and per row null or why the row has no valid choice (its id is then meaningless).
+   */
+  public record Greedy(int[] ids, String[] problems) {
+    /** Throws for the first row without a valid choice; for callers that fail as a whole. */
+    public int[] idsOrThrow() {
+      for (int i = 0; i < problems.length; i++) {
+        if (problems[i] != null) throw new IllegalStateException("row " + i + ": " + problems[i]);
+      }
+      return ids;
+    }
   }
 
   /** All logits as Java arrays, [B][vocab]. */

@@ -43,6 +43,7 @@ public final class ModelTokenizer implements AutoCloseable {
     private final int thinkStartId;
     private final int thinkEndId;
     private final ChatTemplate chatTemplate;
+    private final String chatTemplateSource;
 
     private ModelTokenizer(
             Path dir, HuggingFaceTokenizer hf, TokenizerFiles.Vocab vocab, TokenizerFiles.Config cfg)
@@ -66,6 +67,7 @@ public final class ModelTokenizer implements AutoCloseable {
             }
         }
         this.chatTemplate = template;
+        this.chatTemplateSource = cfg.chatTemplateSource();
     }
 
     /**
@@ -81,14 +83,23 @@ public final class ModelTokenizer implements AutoCloseable {
         }
         TokenizerFiles.Vocab vocab = TokenizerFiles.readVocab(tokenizerJson);
         TokenizerFiles.Config cfg = TokenizerFiles.readConfig(modelDir);
-        HuggingFaceTokenizer hf =
-                HuggingFaceTokenizer.builder()
-                        // The file, not the directory: DJL then reads nothing else.
-                        .optTokenizerPath(tokenizerJson)
-                        .optAddSpecialTokens(false)
-                        .optTruncation(false)
-                        .optPadding(false)
-                        .build();
+        HuggingFaceTokenizer hf;
+        try {
+            hf =
+                    HuggingFaceTokenizer.builder()
+                            // The file, not the directory: DJL then reads nothing else.
+                            .optTokenizerPath(tokenizerJson)
+                            .optAddSpecialTokens(false)
+                            .optTruncation(false)
+                            .optPadding(false)
+                            .build();
+        } catch (RuntimeException e) {
+            // The Rust library's own words (e.g. "unknown variant ... at line 1 column 45"), without Java's.
+            throw new IOException(
+                    "tokenizer.json: the tokenizers library cannot load it: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                            + " (in " + modelDir + ")");
+        }
         try {
             return new ModelTokenizer(modelDir, hf, vocab, cfg);
         } catch (IOException | RuntimeException e) {
@@ -163,6 +174,14 @@ public final class ModelTokenizer implements AutoCloseable {
     /** The chat template, if tokenizer_config.json (or chat_template.jinja) has one. */
     public Optional<ChatTemplate> chatTemplate() {
         return Optional.ofNullable(chatTemplate);
+    }
+
+    /**
+     * Where the chat template came from, for error messages: "tokenizer_config.json chat_template",
+     * "chat_template.jinja" or "chat_template.json chat_template".
+     */
+    public String chatTemplateSource() {
+        return chatTemplateSource;
     }
 
     /** BOS token text, or null if none. */

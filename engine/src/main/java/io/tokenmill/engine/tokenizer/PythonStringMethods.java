@@ -161,6 +161,12 @@ final class PythonStringMethods extends ELResolver {
     }
 
     private static String replace(String s, String old, String rep, int count) {
+        if (rep.length() > old.length()) {
+            // Checked before building: 'x'.replace('', big) or a long replacement must not allocate first.
+            long hits = old.isEmpty() ? s.length() + 1L : occurrences(s, old);
+            long n = count < 0 ? hits : Math.min(hits, count);
+            RenderGuard.checkLength(s.length() + n * (rep.length() - old.length()), "str.replace()");
+        }
         if (count < 0) {
             return s.replace(old, rep);
         }
@@ -185,10 +191,24 @@ final class PythonStringMethods extends ELResolver {
         return b.toString();
     }
 
+    private static long occurrences(String s, String sub) {
+        long n = 0;
+        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
+            n++;
+        }
+        return n;
+    }
+
     private static String join(String sep, Object items) {
         List<String> parts = new ArrayList<>();
+        long length = 0;
         if (items instanceof Iterable<?> it) {
-            it.forEach(o -> parts.add(str(o)));
+            for (Object o : it) {
+                String part = str(o);
+                length += part.length() + (parts.isEmpty() ? 0 : sep.length());
+                RenderGuard.checkLength(length, "str.join()");
+                parts.add(part);
+            }
         } else {
             parts.add(str(items));
         }

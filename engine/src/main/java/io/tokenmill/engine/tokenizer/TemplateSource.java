@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class TemplateSource {
 
-    private static final Pattern TAG = Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}", Pattern.DOTALL);
+    private static final Pattern STATEMENT = Pattern.compile("[-+]?\\s*([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern FILTER = Pattern.compile("\\|\\s*([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern NAMESPACE_CALL =
             Pattern.compile("(?<![A-Za-z0-9_.])namespace\\s*\\(");
@@ -33,16 +33,15 @@ final class TemplateSource {
     /** The source with the rewrites described in the class comment applied. */
     static String rewrite(String source) {
         StringBuilder out = new StringBuilder();
-        Matcher tag = TAG.matcher(source);
         int copied = 0;
-        while (tag.find()) {
-            out.append(source, copied, tag.start());
+        for (int[] tag : tags(source)) {
+            out.append(source, copied, tag[0]);
             StringBuilder code = new StringBuilder();
-            for (String[] seg : segments(tag.group())) {
+            for (String[] seg : segments(source.substring(tag[0], tag[1]))) {
                 code.append(seg[1] == null ? seg[0].replace("[::-1]", "|reverse") : seg[0]);
             }
             out.append(parenthesiseNamespaceArgs(code.toString()));
-            copied = tag.end();
+            copied = tag[1];
         }
         return out.append(source.substring(copied)).toString();
     }
@@ -50,9 +49,8 @@ final class TemplateSource {
     /** Names of the filters the template applies ({@code x|name}), in order of appearance. */
     static Set<String> filtersUsed(String source) {
         Set<String> names = new LinkedHashSet<>();
-        Matcher tag = TAG.matcher(source);
-        while (tag.find()) {
-            for (String[] seg : segments(tag.group())) {
+        for (int[] tag : tags(source)) {
+            for (String[] seg : segments(source.substring(tag[0], tag[1]))) {
                 if (seg[1] == null) {
                     Matcher f = FILTER.matcher(seg[0]);
                     while (f.find()) {
@@ -62,6 +60,99 @@ final class TemplateSource {
             }
         }
         return names;
+    }
+
+    /** Names of the statements the template uses ({@code {% name ... %}}), in order of appearance. */
+    static Set<String> statementsUsed(String source) {
+        Set<String> names = new LinkedHashSet<>();
+        for (int[] tag : tags(source)) {
+            String name = statementName(source, tag);
+            if (name != null) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * How deep the template nests: blocks ({@code {% if %}} inside {@code {% for %}} ...) and brackets
+     * inside one tag's code, whichever is deeper. Rendering and expression parsing recurse once per
+     * level, so this bounds the stack a render needs.
+     */
+    static int nestingDepth(String source) {
+        int depth = 0;
+        int max = 0;
+        for (int[] tag : tags(source)) {
+            String name = statementName(source, tag);
+            if (name != null && BLOCKS.contains(name)
+                    && !(name.equals("set") && source.substring(tag[0], tag[1]).contains("="))) {
+                max = Math.max(max, ++depth);
+            } else if (name != null && name.startsWith("end") && BLOCKS.contains(name.substring(3))) {
+                depth = Math.max(0, depth - 1);
+            }
+            int brackets = 0;
+            for (String[] seg : segments(source.substring(tag[0] + 2, tag[1] - 2))) {
+                if (seg[1] != null) {
+                    continue;
+                }
+                for (int i = 0; i < seg[0].length(); i++) {
+                    char c = seg[0].charAt(i);
+                    if (c == '(' || c == '[' || c == '{') {
+                        max = Math.max(max, ++brackets);
+                    } else if (c == ')' || c == ']' || c == '}') {
+                        brackets = Math.max(0, brackets - 1);
+                    }
+                }
+            }
+        }
+        return max;
+    }
+
+    /** Statements that open a block closed by {@code end<name>}. */
+    private static final Set<String> BLOCKS =
+            Set.of("if", "for", "macro", "call", "filter", "set", "raw", "block", "autoescape", "unless",
+                    "ifchanged");
+
+    private static String statementName(String source, int[] tag) {
+        if (!source.startsWith("{%", tag[0])) {
+            return null;
+        }
+        Matcher m = STATEMENT.matcher(source).region(tag[0] + 2, tag[1]);
+        return m.lookingAt() ? m.group(1) : null;
+    }
+
+    /**
+     * The [start, end) spans of the template's tags, {@code {{ ... }}} and {@code {% ... %}}, found as
+     * the regex {@code \{\{.*?\}\}|\{%.*?%\}} would, but in one linear pass: a regex retries every
+     * unclosed opener to the end of the source, which is quadratic in a hostile template.
+     */
+    static List<int[]> tags(String source) {
+        List<int[]> tags = new ArrayList<>();
+        boolean expressionsClose = true;
+        boolean statementsClose = true;
+        int from = 0;
+        while (from < source.length()) {
+            int expression = expressionsClose ? source.indexOf("{{", from) : -1;
+            int statement = statementsClose ? source.indexOf("{%", from) : -1;
+            if (expression < 0 && statement < 0) {
+                break;
+            }
+            boolean isExpression = statement < 0 || expression >= 0 && expression < statement;
+            int start = isExpression ? expression : statement;
+            int close = source.indexOf(isExpression ? "}}" : "%}", start + 2);
+            if (close < 0) {
+                // No closer after this opener means none after any later opener of this kind either.
+                if (isExpression) {
+                    expressionsClose = false;
+                } else {
+                    statementsClose = false;
+                }
+                continue;
+            }
+            tags.add(new int[] {start, close + 2});
+            from = close + 2;
+        }
+        return tags;
     }
 
     /**

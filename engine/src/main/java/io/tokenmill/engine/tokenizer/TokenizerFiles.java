@@ -3,14 +3,13 @@ package io.tokenmill.engine.tokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+
+import io.tokenmill.engine.model.JsonFields;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,29 +44,52 @@ final class TokenizerFiles {
 
     static Vocab readVocab(Path tokenizerJson) throws IOException {
         JsonObject root = parseObject(tokenizerJson);
+        try {
+            return new Vocab(Collections.unmodifiableMap(vocab(root)));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("tokenizer.json: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, Integer> vocab(JsonObject root) {
         Map<String, Integer> ids = new HashMap<>();
         JsonElement model = root.get("model");
         JsonElement vocab = model != null && model.isJsonObject() ? model.getAsJsonObject().get("vocab") : null;
         if (vocab != null && vocab.isJsonObject()) {
             // BPE, WordPiece, WordLevel: {"token": id}
             for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
-                ids.put(e.getKey(), e.getValue().getAsInt());
+                ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab['" + e.getKey() + "']"));
             }
         } else if (vocab != null && vocab.isJsonArray()) {
             // Unigram: [[token, score], ...], id = position
             JsonArray arr = vocab.getAsJsonArray();
             for (int i = 0; i < arr.size(); i++) {
-                ids.put(arr.get(i).getAsJsonArray().get(0).getAsString(), i);
+                String where = "model.vocab[" + i + "]";
+                JsonArray pair = JsonFields.array(arr.get(i), where);
+                if (pair.isEmpty()) {
+                    throw new IllegalArgumentException(where + " must be [token, score], got []");
+                }
+                ids.put(JsonFields.string(pair.get(0), where + "[0]"), i);
             }
         }
         JsonElement added = root.get("added_tokens");
-        if (added != null && added.isJsonArray()) {
-            for (JsonElement t : added.getAsJsonArray()) {
-                JsonObject o = t.getAsJsonObject();
-                ids.put(o.get("content").getAsString(), o.get("id").getAsInt());
+        if (added != null && !added.isJsonNull()) {
+            JsonArray list = JsonFields.array(added, "added_tokens");
+            for (int i = 0; i < list.size(); i++) {
+                String where = "added_tokens[" + i + "]";
+                JsonObject o = JsonFields.object(list.get(i), where);
+                ids.put(JsonFields.string(o.get("content"), where + ".content"), tokenId(o.get("id"), where + ".id"));
             }
         }
-        return new Vocab(Collections.unmodifiableMap(ids));
+        return ids;
+    }
+
+    private static int tokenId(JsonElement e, String key) {
+        int id = JsonFields.intValue(e, key);
+        if (id < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, got " + id);
+        }
+        return id;
     }
 
     static Config readConfig(Path modelDir) throws IOException {
@@ -75,23 +97,27 @@ final class TokenizerFiles {
         String bos = null;
         String eos = null;
         String template = null;
-        String source = "tokenizer_config.json";
+        String source = "tokenizer_config.json chat_template";
         if (Files.isRegularFile(file)) {
             JsonObject cfg = parseObject(file);
             bos = tokenText(cfg, "bos_token");
             eos = tokenText(cfg, "eos_token");
-            template = chatTemplate(cfg.get("chat_template"), modelDir);
+            template = chatTemplate(cfg.get("chat_template"), "tokenizer_config.json", modelDir);
         }
         if (template == null) {
             // transformers >= 4.43 may save the template beside the config instead of inside it.
             Path jinja = modelDir.resolve("chat_template.jinja");
             Path json = modelDir.resolve("chat_template.json");
             if (Files.isRegularFile(jinja)) {
+                if (Files.size(jinja) > ChatTemplate.MAX_SOURCE_CHARS) {
+                    throw new IOException("chat_template.jinja: " + Files.size(jinja) + " bytes is larger than a"
+                            + " chat template may be (" + ChatTemplate.MAX_SOURCE_CHARS + ")");
+                }
                 template = Files.readString(jinja, StandardCharsets.UTF_8);
                 source = "chat_template.jinja";
             } else if (Files.isRegularFile(json)) {
-                template = chatTemplate(parseObject(json).get("chat_template"), modelDir);
-                source = "chat_template.json";
+                template = chatTemplate(parseObject(json).get("chat_template"), "chat_template.json", modelDir);
+                source = "chat_template.json chat_template";
             }
         }
         return new Config(bos, eos, template, source);
@@ -106,15 +132,17 @@ final class TokenizerFiles {
         if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
             return e.getAsString();
         }
-        if (e.isJsonObject() && e.getAsJsonObject().has("content")) {
-            return e.getAsJsonObject().get("content").getAsString();
+        JsonElement content = e.isJsonObject() ? e.getAsJsonObject().get("content") : null;
+        if (content != null && content.isJsonPrimitive() && content.getAsJsonPrimitive().isString()) {
+            return content.getAsString();
         }
         throw new IOException(
-                "tokenizer_config.json: " + field + " is not a string or {content: ...}: " + e);
+                "tokenizer_config.json: " + field + " is not a string or {content: string}: "
+                        + JsonFields.shown(e));
     }
 
     /** A string, or a list of {name, template} from which "default" is taken. */
-    private static String chatTemplate(JsonElement e, Path modelDir) throws IOException {
+    private static String chatTemplate(JsonElement e, String file, Path modelDir) throws IOException {
         if (e == null || e.isJsonNull()) {
             return null;
         }
@@ -124,37 +152,39 @@ final class TokenizerFiles {
         if (e.isJsonArray()) {
             StringBuilder names = new StringBuilder();
             for (JsonElement item : e.getAsJsonArray()) {
-                if (!item.isJsonObject()) {
-                    throw new IOException(
-                            "tokenizer_config.json: chat_template list entries must be {name, template}");
+                JsonElement name = item.isJsonObject() ? item.getAsJsonObject().get("name") : null;
+                JsonElement template = item.isJsonObject() ? item.getAsJsonObject().get("template") : null;
+                if (!isString(name) || !isString(template)) {
+                    throw new IOException(file + ": chat_template list entries must be {name: string,"
+                            + " template: string}, got " + JsonFields.shown(item));
                 }
-                JsonObject o = item.getAsJsonObject();
-                String name = o.has("name") ? o.get("name").getAsString() : "";
-                if (name.equals("default") && o.has("template")) {
-                    return o.get("template").getAsString();
+                if (name.getAsString().equals("default")) {
+                    return template.getAsString();
                 }
-                names.append(names.length() == 0 ? "" : ", ").append(name);
+                names.append(names.length() == 0 ? "" : ", ").append(name.getAsString());
             }
             // HF would also refuse to pick one; loading still works, just without a template.
             LOG.warn(
-                    "tokenizer_config.json in {}: chat_template list has no 'default' entry (have: {});"
+                    "{} in {}: chat_template list has no 'default' entry (have: {});"
                             + " no chat template",
+                    file,
                     modelDir,
                     names);
             return null;
         }
-        throw new IOException("tokenizer_config.json: chat_template is not a string or list");
+        throw new IOException(file + ": chat_template is not a string or list");
     }
 
+    private static boolean isString(JsonElement e) {
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
+    }
+
+    /** The file as a JSON object; any problem becomes one IOException line naming the file. */
     private static JsonObject parseObject(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonElement e = JsonParser.parseReader(r);
-            if (!e.isJsonObject()) {
-                throw new IOException(file.getFileName() + " is not a JSON object: " + file);
-            }
-            return e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IOException(file.getFileName() + " is not valid JSON: " + file + ": " + e.getMessage(), e);
+        try {
+            return JsonFields.readObject(file);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage() + " (in " + file.getParent() + ")");
         }
     }
 }

@@ -2,9 +2,8 @@ package io.tokenmill.engine.weights;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.tokenmill.engine.model.JsonFields;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,20 +57,24 @@ public final class Checkpoint implements AutoCloseable {
   }
 
   private static Checkpoint openSharded(Path dir, Path index) {
+    JsonObject doc = JsonFields.readObject(index);
     JsonObject weightMap;
-    try (Reader r = Files.newBufferedReader(index)) {
-      weightMap = JsonParser.parseReader(r).getAsJsonObject().getAsJsonObject("weight_map");
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException(index + ": cannot read weight_map: " + e.getMessage(), e);
-    }
-    if (weightMap == null) {
-      throw new IllegalArgumentException(index + ": has no weight_map");
+    try {
+      weightMap = JsonFields.object(doc.get("weight_map"), "weight_map");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(index + ": " + e.getMessage());
     }
     Map<Path, SafetensorsFile> files = new LinkedHashMap<>();
     Map<String, TensorEntry> tensors = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, JsonElement> e : weightMap.entrySet()) {
-        Path file = dir.resolve(e.getValue().getAsString()).normalize();
+        String shardName;
+        try {
+          shardName = JsonFields.string(e.getValue(), "weight_map['" + e.getKey() + "']");
+        } catch (IllegalArgumentException bad) {
+          throw new IllegalArgumentException(index + ": " + bad.getMessage());
+        }
+        Path file = dir.resolve(shardName).normalize();
         if (!file.startsWith(dir.normalize())) {
           throw new IllegalArgumentException(index + ": tensor '" + e.getKey() + "' points outside the model dir");
         }

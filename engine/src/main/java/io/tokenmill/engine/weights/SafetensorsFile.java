@@ -2,7 +2,7 @@ package io.tokenmill.engine.weights;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.tokenmill.engine.model.JsonFields;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,45 +79,24 @@ public final class SafetensorsFile implements AutoCloseable {
 
   private static Map<String, TensorEntry> parseHeader(Path path, String json, long dataBytes,
       Map<String, String> metadata) {
+    String file = String.valueOf(path.getFileName());
     JsonObject root;
     try {
-      root = JsonParser.parseString(json).getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(path + ": safetensors header is not a JSON object: " + e.getMessage());
+      root = JsonFields.object(JsonFields.parse(json), "the safetensors header");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": safetensors header: " + e.getMessage());
     }
     Map<String, TensorEntry> entries = new LinkedHashMap<>();
     for (Map.Entry<String, JsonElement> e : root.entrySet()) {
       String name = e.getKey();
       if (name.equals("__metadata__")) {
-        e.getValue().getAsJsonObject().entrySet()
-            .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+        readMetadata(file, e.getValue(), metadata);
         continue;
       }
-      String where = path.getFileName() + ": tensor '" + name + "'";
       try {
-        JsonObject t = e.getValue().getAsJsonObject();
-        DType dtype = DType.parse(t.get("dtype").getAsString());
-        var shapeJson = t.getAsJsonArray("shape");
-        long[] shape = new long[shapeJson.size()];
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = shapeJson.get(i).getAsLong();
-          if (shape[i] < 0) throw new IllegalArgumentException("negative dimension");
-        }
-        var offsets = t.getAsJsonArray("data_offsets");
-        long begin = offsets.get(0).getAsLong();
-        long end = offsets.get(1).getAsLong();
-        TensorEntry entry = new TensorEntry(name, dtype, shape, begin, end, path);
-        if (begin < 0 || end < begin || end > dataBytes) {
-          throw new IllegalArgumentException("data_offsets [" + begin + ", " + end + ") outside the data block of "
-              + dataBytes + " bytes");
-        }
-        if (end - begin != entry.elementCount() * dtype.bytes()) {
-          throw new IllegalArgumentException("data_offsets span " + (end - begin) + " bytes but shape "
-              + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + entry.elementCount() * dtype.bytes());
-        }
-        entries.put(name, entry);
-      } catch (RuntimeException ex) {
-        throw new IllegalArgumentException(where + ": " + ex.getMessage(), ex);
+        entries.put(name, parseEntry(path, name, e.getValue(), dataBytes));
+      } catch (IllegalArgumentException ex) {
+        throw new IllegalArgumentException(file + ": tensor '" + name + "': " + ex.getMessage());
       }
     }
     List<TensorEntry> byOffset = new ArrayList<>(entries.values());
@@ -129,6 +108,53 @@ public final class SafetensorsFile implements AutoCloseable {
       }
     }
     return Collections.unmodifiableMap(entries);
+  }
+
+  /** {@code __metadata__} is a map of strings to strings in the format; anything else is refused. */
+  private static void readMetadata(String file, JsonElement value, Map<String, String> metadata) {
+    try {
+      for (Map.Entry<String, JsonElement> m : JsonFields.object(value, "__metadata__").entrySet()) {
+        metadata.put(m.getKey(), JsonFields.string(m.getValue(), "__metadata__ value '" + m.getKey() + "'"));
+      }
+    } catch (IllegalArgumentException ex) {
+      throw new IllegalArgumentException(file + ": " + ex.getMessage());
+    }
+  }
+
+  /** One tensor's {dtype, shape, data_offsets}, checked against the data block; errors name the field. */
+  private static TensorEntry parseEntry(Path path, String name, JsonElement value, long dataBytes) {
+    JsonObject t = JsonFields.object(value, "the entry");
+    DType dtype = DType.parse(JsonFields.string(t.get("dtype"), "dtype"));
+    var shapeJson = JsonFields.array(t.get("shape"), "shape");
+    long[] shape = new long[shapeJson.size()];
+    long elements = 1;
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = JsonFields.longValue(shapeJson.get(i), "shape[" + i + "]");
+      if (shape[i] < 0) {
+        throw new IllegalArgumentException("shape " + JsonFields.shown(shapeJson) + " has a negative dimension");
+      }
+      try {
+        elements = Math.multiplyExact(elements, shape[i]);
+      } catch (ArithmeticException overflow) {
+        throw new IllegalArgumentException("shape " + JsonFields.shown(shapeJson) + " has more elements than a long holds");
+      }
+    }
+    var offsets = JsonFields.array(t.get("data_offsets"), "data_offsets");
+    if (offsets.size() != 2) {
+      throw new IllegalArgumentException("data_offsets must be [begin, end], got " + JsonFields.shown(offsets));
+    }
+    long begin = JsonFields.longValue(offsets.get(0), "data_offsets[0]");
+    long end = JsonFields.longValue(offsets.get(1), "data_offsets[1]");
+    if (begin < 0 || end < begin || end > dataBytes) {
+      throw new IllegalArgumentException("data_offsets [" + begin + ", " + end + ") outside the data block of "
+          + dataBytes + " bytes");
+    }
+    if (elements > Long.MAX_VALUE / dtype.bytes() || end - begin != elements * dtype.bytes()) {
+      throw new IllegalArgumentException("data_offsets span " + (end - begin) + " bytes but shape "
+          + java.util.Arrays.toString(shape) + " of " + dtype + " needs "
+          + (elements > Long.MAX_VALUE / dtype.bytes() ? "more than a long counts" : elements * dtype.bytes()));
+    }
+    return new TensorEntry(name, dtype, shape, begin, end, path);
   }
 
   public Path path() {

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,11 +24,15 @@ public final class WeightSchema {
    */
   private static final Pattern IGNORABLE = Pattern.compile("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
 
+  private static final Pattern LAYER_INDEX = Pattern.compile("model\\.layers\\.(\\d{1,9})\\..*");
+
   private final Map<String, long[]> expected;
   private final boolean tied;
   private final long[] lmHeadShape;
+  private final int numLayers;
 
   public WeightSchema(ModelConfig c) {
+    this.numLayers = c.numLayers();
     long h = c.hiddenSize();
     long q = (long) c.numHeads() * c.headDim();
     long kv = (long) c.numKvHeads() * c.headDim();
@@ -65,6 +70,29 @@ public final class WeightSchema {
     this.expected = m;
   }
 
+  /**
+   * A layer count that disagrees with the checkpoint is one problem, not one per missing tensor: said
+   * first, in one line, from the tensors actually present.
+   */
+  private void checkLayerCount(Map<String, TensorEntry> present) {
+    int highest = -1;
+    TensorEntry sample = null;
+    for (TensorEntry e : present.values()) {
+      Matcher m = LAYER_INDEX.matcher(e.name());
+      if (m.matches()) {
+        int i = Integer.parseInt(m.group(1));
+        if (i > highest) {
+          highest = i;
+          sample = e;
+        }
+      }
+    }
+    if (sample != null && highest + 1 != numLayers) {
+      throw new IllegalArgumentException("config.json num_hidden_layers is " + numLayers + " but "
+          + sample.file().getFileName() + " holds layers up to " + highest + " (" + (highest + 1) + " layers)");
+    }
+  }
+
   /** Expected tensors in a stable order (embedding, layers, final norm, lm_head). */
   public Map<String, long[]> expected() {
     return expected;
@@ -72,8 +100,9 @@ public final class WeightSchema {
 
   /** Throws one exception listing every problem found, or returns quietly. */
   public void validate(Checkpoint checkpoint) {
-    List<String> problems = new ArrayList<>();
     Map<String, TensorEntry> present = checkpoint.tensors();
+    checkLayerCount(present);
+    List<String> problems = new ArrayList<>();
     expected.forEach((name, shape) -> {
       TensorEntry e = present.get(name);
       if (e == null) {
