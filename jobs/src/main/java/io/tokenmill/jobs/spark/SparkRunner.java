@@ -77,12 +77,14 @@ public final class SparkRunner {
 
   private static RunSummary run(JobSettings s, SparkSession spark, HadoopOutputStore store, String master,
       Instant started, long t0) throws IOException {
+    label(spark, s, "tokenmill read input");
     SparkInput.Prompts input = SparkInput.read(spark, s);
     Dataset<Row> prompts = input.rows().persist(StorageLevel.MEMORY_AND_DISK());
     long inputPrompts = prompts.count();
     input.release().run();
     say(s, "read " + inputPrompts + " prompts; checking ids and committed output");
 
+    label(spark, s, "tokenmill plan (duplicate ids, committed keys)");
     int n = s.context().generation().n();
     s.waveRetries();
     Map<String, Long> firstPositions = new HashMap<>();
@@ -157,13 +159,20 @@ public final class SparkRunner {
       for (int w = 0; w < waves && pendingPrompts > 0; w++) {
         progress.stage("wave " + (w + 1) + "/" + waves);
         Dataset<Row> wave = pending.filter(pmod(col("bucket"), lit(waves)).equalTo(w));
-        spark.sparkContext().setJobGroup("tokenmill-" + s.runId(), "tokenmill wave " + (w + 1) + "/" + waves, true);
+        String label = "tokenmill generate wave " + (w + 1) + "/" + waves;
+        String checkLabel = "tokenmill check wave " + (w + 1) + "/" + waves;
+        label(spark, s, label); // the Spark UI's job description and stage name say what runs
         var partitionFn = PausingPartition.wrap(fn, s.testPause(), "wave_running:" + (w + 1));
         retried += WaveCommitter.commit(store, s, w, waves,
             (staging, attempt) -> wave.repartition(partitions)
                 .mapPartitions(partitionFn, Encoders.row(SparkRows.OUTPUT))
                 .write().mode(SaveMode.Overwrite).parquet(staging),
-            staging -> stagedKeyProblems(spark, wave, staging, n, partial),
+            staging -> {
+              label(spark, s, checkLabel);
+              List<String> problems = stagedKeyProblems(spark, wave, staging, n, partial);
+              label(spark, s, label);
+              return problems;
+            },
             msg -> say(s, msg));
         committedWaves++;
         if (s.stopAfterWaves() > 0 && committedWaves >= s.stopAfterWaves() && w + 1 < waves) {
@@ -177,6 +186,7 @@ public final class SparkRunner {
     }
 
     say(s, "waves done; summarising " + store.rowsDir());
+    label(spark, s, "tokenmill summary");
     RunTotals totals = totals(spark, store, s.runId());
     List<EngineReport> engineReports = new ArrayList<>(reports.value());
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
@@ -187,6 +197,8 @@ public final class SparkRunner {
     } catch (RuntimeException | IOException e) { // the run is committed and summarised; examples are a courtesy
       say(s, "could not read example rows: " + e);
     }
+    spark.sparkContext().clearJobGroup();
+    spark.sparkContext().clearCallSite();
     prompts.unpersist();
     if (pending != prompts) pending.unpersist();
     return summary;
@@ -251,9 +263,17 @@ public final class SparkRunner {
     return c;
   }
 
+  /** Names what the next Spark jobs do: their description (jobs page) and stage name (stages page). */
+  private static void label(SparkSession spark, JobSettings s, String what) {
+    spark.sparkContext().setJobGroup("tokenmill-" + s.runId(), what, true);
+    spark.sparkContext().setCallSite(what);
+  }
+
   static SparkSession session(JobSettings s) {
     SparkConf conf = new SparkConf();
-    SparkSession.Builder b = SparkSession.builder().appName(s.config().string("job.name"));
+    SparkSession.Builder b = SparkSession.builder();
+    // spark-submit --name (spark.app.name) wins over job.name, like every other setting Spark was given
+    if (!conf.contains("spark.app.name")) b.appName(s.config().string("job.name"));
     if (!conf.contains("spark.master")) b.master(s.sparkMaster());
     // running tasks report accumulator values with heartbeats: the progress line moves every second or two
     if (!conf.contains("spark.executor.heartbeatInterval")) b.config("spark.executor.heartbeatInterval", "2s");

@@ -91,16 +91,50 @@ class SparkJobTest {
   }
 
   @Test
+  void sparkUiSaysWhatRuns() throws Exception {
+    SparkRunner.run(settings(model, input, tmp.resolve("labels/warm"), Map.of()));
+    var sc = org.apache.spark.sql.SparkSession.active().sparkContext();
+    List<String> stages = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
+    var listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted e) {
+        stages.add(e.stageInfo().name());
+      }
+
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+        jobs.add(String.valueOf(e.properties().getProperty("spark.job.description")));
+      }
+    };
+    sc.addSparkListener(listener);
+    try {
+      SparkRunner.run(settings(model, input, tmp.resolve("labels/out"), Map.of("job.waves", 2)));
+      sc.listenerBus().waitUntilEmpty();
+    } finally {
+      sc.removeSparkListener(listener);
+    }
+    assertTrue(stages.stream().anyMatch(n -> n.contains("tokenmill generate wave 2/2")), "stages: " + stages);
+    assertTrue(jobs.contains("tokenmill generate wave 1/2"), "jobs: " + jobs);
+    assertTrue(jobs.contains("tokenmill check wave 1/2"), "jobs: " + jobs);
+    assertTrue(jobs.contains("tokenmill summary"), "jobs: " + jobs);
+    assertTrue(stages.stream().noneMatch(n -> n.contains("CompletableFuture")), "stages: " + stages);
+  }
+
+  @Test
   void sparkSubmitConfWinsOverTheYamlsSparkConf() {
     stopSpark();
     System.setProperty("spark.tokenmill.probe", "from-spark-submit");
+    System.setProperty("spark.app.name", "named-by-spark-submit");
     try {
       var spark = SparkRunner.session(settings(model, input, tmp.resolve("conf/out"),
           Map.of("spark.conf.spark.tokenmill.probe", "from-yaml", "spark.conf.spark.tokenmill.other", "yaml-only")));
       assertEquals("from-spark-submit", spark.conf().get("spark.tokenmill.probe"));
       assertEquals("yaml-only", spark.conf().get("spark.tokenmill.other"), "keys Spark was not given still apply");
+      assertEquals("named-by-spark-submit", spark.sparkContext().appName(), "spark-submit --name wins over job.name");
     } finally {
       System.clearProperty("spark.tokenmill.probe");
+      System.clearProperty("spark.app.name");
       stopSpark();
     }
   }
