@@ -39,7 +39,7 @@ else
 fi
 work="$TOKENMILL_GPU_WORK"
 bundle="$work/bundle"
-tm="$here/tokenmill-bundled.sh"
+tm() { bash "$here/tokenmill-bundled.sh" "$@"; }   # bash: the device copy may not keep file modes
 export TOKENMILL_BUNDLE="$bundle"
 djl_version=0.36.0   # the pytorch-engine version in the bundle (checked against MANIFEST.txt in 'unpack')
 numerics_prompt="5,17,42,99,123,256,511,777,31,64,128,300,900,7,250,640"
@@ -101,7 +101,7 @@ step_jni() {
 }
 
 step_smoke() {
-  "$tm" complete --model "$bundle/models/qwen2-small" --prompt-ids 1,2,3 --max-new-tokens 2 --device "$device" --format json
+  tm complete --model "$bundle/models/qwen2-small" --prompt-ids 1,2,3 --max-new-tokens 2 --device "$device" --format json
 }
 
 step_numerics() {
@@ -110,7 +110,7 @@ step_numerics() {
   for m in "$bundle"/models/*-small; do
     name="$(basename "$m")"
     if [ -f "$work/java-ok" ]; then
-      "$tm" complete --model "$m" --prompt-ids "$numerics_prompt" --max-new-tokens "$numerics_tokens" \
+      tm complete --model "$m" --prompt-ids "$numerics_prompt" --max-new-tokens "$numerics_tokens" \
         --device "$device" --format json > "$OUT/numerics/tokenmill-$name.json" || { rc=1; continue; }
     else
       echo "Java side unavailable (smoke failed): transformers only for $name"
@@ -124,12 +124,12 @@ step_numerics() {
 
 step_model() {
   local t0=$SECONDS
-  "$tm" make-model --config conf/models/deepseek-r1-distill-qwen-1.5b --out "$R1" --dtype f16 --seed 1 --force $r1_sets
+  tm make-model --config conf/models/deepseek-r1-distill-qwen-1.5b --out "$R1" --dtype f16 --seed 1 --force $r1_sets
   echo "make-model: $((SECONDS - t0)) s, $(du -sh "$R1" | cut -f1)"
 }
 
 step_bench() {
-  "$tm" bench --model "$R1" --batch "$bench_batches" --prompt-len "$bench_prompt" --gen "$bench_gen" \
+  tm bench --model "$R1" --batch "$bench_batches" --prompt-len "$bench_prompt" --gen "$bench_gen" \
     --device "$device" --out "$OUT/bench"
 }
 
@@ -145,7 +145,7 @@ job() { # output dir, then --set arguments
   # Hadoop's FSDataInputStream even though a local config never takes it, and Hadoop (50 MB) is not in the
   # bundle: without verification of classpath classes the Arrow runner needs no Hadoop (docs/GPU.md).
   TOKENMILL_JAVA_OPTS="${TOKENMILL_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote" \
-  "$tm" run -c conf/local.yaml --set engine.device="$device" --set job.runner=local --set output.path="$out" \
+  bash "$here/tokenmill-bundled.sh" run -c conf/local.yaml --set engine.device="$device" --set job.runner=local --set output.path="$out" \
     --set output.mode=overwrite --set job.progress=false "$@"
 }
 
