@@ -29,7 +29,7 @@ say() { printf '[build-bundle %3ds] %s\n' $((SECONDS - t0)) "$*"; }
 # Modules the jlinked runtime holds. jdeps (below) must find nothing outside this list except
 # jdk.attach / jdk.jdi, which only javassist's HotSwapper uses (never called by Tokenmill).
 # jdk.zipfs: DJL/jinjava read resources through zip file systems; jdk.crypto.ec is not needed (offline).
-modules="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.sql,jdk.unsupported,jdk.zipfs"
+modules="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.sql,jdk.management,jdk.unsupported,jdk.zipfs"
 unused_by_design="jdk.attach jdk.jdi"
 
 for tool in java jlink jdeps javac zip unzip strip xz flock mvn; do
