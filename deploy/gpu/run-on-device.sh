@@ -141,10 +141,7 @@ step_peer() {
 
 job() { # output dir, then --set arguments
   local out="$1"; shift
-  # JobConfig.open() has a Hadoop branch (config from a Hadoop URI); bytecode verification of JobConfig loads
-  # Hadoop's FSDataInputStream even though a local config never takes it, and Hadoop (50 MB) is not in the
-  # bundle: without verification of classpath classes the Arrow runner needs no Hadoop (docs/GPU.md).
-  TOKENMILL_JAVA_OPTS="${TOKENMILL_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote" \
+  # Hadoop (50 MB) and Spark are not in the bundle: the demo runs through the Spark-free Arrow runner.
   bash "$here/tokenmill-bundled.sh" run -c conf/local.yaml --set engine.device="$device" --set job.runner=local --set output.path="$out" \
     --set output.mode=overwrite --set job.progress=false "$@"
 }

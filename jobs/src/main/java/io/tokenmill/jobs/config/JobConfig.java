@@ -241,8 +241,7 @@ public final class JobConfig implements Serializable {
       // a local path with characters a URI does not allow
     }
     if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1 && !uri.getScheme().equals("file")) {
-      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-      return p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p);
+      return HadoopFiles.open(location);
     }
     Path p = uri != null && "file".equals(uri.getScheme()) ? Path.of(uri) : Path.of(location);
     if (!Files.isRegularFile(p)) throw new IOException("no such file " + p.toAbsolutePath());
