@@ -51,6 +51,20 @@ public final class RunLock {
       String text = files.read(NAME);
       if (text == null) continue; // released in between
       Holder h = Holder.parse(text, files.modifiedMillis(NAME));
+      // A lock read between another run's create and its write is empty: give that run a moment to say who it is.
+      for (int wait = 0; wait < 40 && !h.identified(); wait++) {
+        try {
+          Thread.sleep(25);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        String again = files.read(NAME);
+        if (again == null) break;
+        text = again;
+        h = Holder.parse(text, files.modifiedMillis(NAME));
+      }
+      if (!h.identified() && files.read(NAME) == null) continue; // released in between
       String stale = h.staleBecause(timeout);
       if (stale == null) {
         throw new OutputRefusedException(files.root() + " is in use by another run (" + h.describe() + "); "
@@ -147,6 +161,11 @@ public final class RunLock {
       } catch (RuntimeException e) {
         return new Holder("?", "?", -1, "?", mtime);
       }
+    }
+
+    /** Whether the file named its run (false while it is being written, or when it is damaged). */
+    boolean identified() {
+      return pid > 0 || !"?".equals(runId);
     }
 
     /** Why the holder is gone, or null when it may be alive. */
