@@ -78,8 +78,13 @@ public final class DeviceSampler {
     NDManager m = logits.getManager();
     int vocab = (int) logits.getShape().get(1);
     long[] rowIdx = new long[s];
-    for (int i = 0; i < s; i++) rowIdx[i] = rows.get(i).index();
-    NDArray raw = logits.get(new NDIndex("{}", m.create(rowIdx))).toType(DataType.FLOAT32, false); // (S, V)
+    boolean allInOrder = s == logits.getShape().get(0);
+    for (int i = 0; i < s; i++) {
+      rowIdx[i] = rows.get(i).index();
+      allInOrder &= rowIdx[i] == i;
+    }
+    NDArray raw = allInOrder ? logits : logits.get(new NDIndex("{}", m.create(rowIdx))); // (S, V)
+    raw = raw.toType(DataType.FLOAT32, false); // a no-op for float32 logits
     NDArray x = penalise(raw, rows, vocab, out);
 
     NDArray max = x.max(new int[] {1}, true); // (S, 1); NaN propagates
