@@ -10,11 +10,11 @@ import io.tokenmill.engine.runtime.DecoderModel;
 import io.tokenmill.engine.runtime.KvCache;
 import io.tokenmill.engine.runtime.StepBatch;
 import io.tokenmill.engine.runtime.StepResult;
+import io.tokenmill.engine.sampling.DeviceSampler;
 import io.tokenmill.engine.sampling.SampleRandom;
 import io.tokenmill.engine.sampling.SampledToken;
 import io.tokenmill.engine.sampling.StopStringMatcher;
 import io.tokenmill.engine.sampling.TokenCounts;
-import io.tokenmill.engine.sampling.TokenSampler;
 import io.tokenmill.engine.scheduler.FinishedSeq;
 import io.tokenmill.engine.scheduler.SchedRequest;
 import io.tokenmill.engine.scheduler.ScheduledSeq;
@@ -60,7 +60,7 @@ public final class Engine implements AutoCloseable {
   private final ConcurrentLinkedQueue<RequestHandle> cancellations = new ConcurrentLinkedQueue<>();
   private final Map<Integer, Seq> seqs = new HashMap<>();
   private final Map<String, RequestHandle> inFlight = new HashMap<>();
-  private final TokenSampler sampler = new TokenSampler();
+  private final DeviceSampler sampler;
   private final Thread thread;
   private volatile boolean running = true;
   /** Tests only: when set and true for a step's batch, that forward throws (proves failure recovery). */
@@ -110,6 +110,7 @@ public final class Engine implements AutoCloseable {
     this.scheduler = new Scheduler(new SchedulerConfig(config.maxBatch(), config.maxTokensPerStep(),
         config.blockSize(), numBlocks, true, config.maxSeqLen()));
     this.submissions = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.sampler = new DeviceSampler(model.device().isGpu());
     this.thread = new Thread(this::loop, "tokenmill-engine-" + model.device());
     this.thread.setDaemon(true);
   }
@@ -344,8 +345,9 @@ public final class Engine implements AutoCloseable {
     java.util.function.Predicate<StepBatch> fault = injectForwardFailure;
     if (fault != null && fault.test(batch)) throw new IllegalStateException("injected forward failure");
     try (StepResult r = model.forward(cache, batch)) {
-      float[][] logits = null;
       StepResult.Greedy greedy = null;
+      List<DeviceSampler.Row> rows = new ArrayList<>();
+      List<Integer> rowSeqIds = new ArrayList<>();
       for (int i = 0; i < sched.size(); i++) {
         ScheduledSeq s = sched.get(i);
         Seq seq = seqs.get(s.seqId());
@@ -360,7 +362,7 @@ public final class Engine implements AutoCloseable {
         GenerationRequest req = seq.handle.request();
         var params = req.params();
         if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null) {
-          // Plain greedy needs no logits on the Java side: one device argmax for the whole batch.
+          // Plain greedy: one device argmax for the whole batch.
           if (greedy == null) greedy = r.greedy();
           if (greedy.problems()[i] != null) {
             rowErrors.put(s.seqId(), greedy.problems()[i]);
@@ -369,17 +371,22 @@ public final class Engine implements AutoCloseable {
           }
           continue;
         }
-        if (logits == null) logits = r.toFloatArrays();
-        double u = SampleRandom.uniform(req.params().seed(), req.id(), seq.sample, seq.counts.outputLength());
-        SampledToken tok;
-        try {
-          tok = sampler.sample(logits[i], req.params(), seq.counts, u);
-        } catch (IllegalArgumentException nonFinite) { // NaN, +Infinity or all -Infinity in this row
-          rowErrors.put(s.seqId(), nonFinite.getMessage());
+        double u = SampleRandom.uniform(params.seed(), req.id(), seq.sample, seq.counts.outputLength());
+        rows.add(new DeviceSampler.Row(i, params, seq.counts, u));
+        rowSeqIds.add(s.seqId());
+      }
+      // Everything else is sampled on the device in one batch: only ids (and asked-for logprobs) come back.
+      DeviceSampler.Outcome[] outcomes = sampler.sample(r.logits(), rows);
+      for (int j = 0; j < outcomes.length; j++) {
+        int seqId = rowSeqIds.get(j);
+        DeviceSampler.Outcome o = outcomes[j];
+        if (o.problem() != null) { // NaN, +Infinity or all -Infinity in this row
+          rowErrors.put(seqId, o.problem());
           continue;
         }
-        if (seq.logprobs != null) seq.logprobs.add(tok);
-        sampled.put(s.seqId(), tok.tokenId());
+        Seq seq = seqs.get(seqId);
+        if (seq.logprobs != null) seq.logprobs.add(o.token());
+        sampled.put(seqId, o.token().tokenId());
       }
     }
   }
