@@ -1,11 +1,11 @@
 package io.tokenmill.jobs;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.spark.SparkRunner;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,12 +48,6 @@ class ExactlyOnceStressTest {
   @AfterAll
   static void stopSpark() {
     JobFixtures.stopActiveSpark();
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   /** Keys → how often they occur; what went wrong as a readable message. */

@@ -1,5 +1,6 @@
 package io.tokenmill.jobs.local;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.content;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
@@ -32,12 +33,6 @@ class LocalRunnerTest {
   @BeforeAll
   static void setUp() {
     model = JobFixtures.model(tmp.resolve("model"));
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   @Test

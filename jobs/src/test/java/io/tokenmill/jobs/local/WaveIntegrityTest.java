@@ -1,5 +1,6 @@
 package io.tokenmill.jobs.local;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.content;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
@@ -49,12 +50,6 @@ class WaveIntegrityTest {
   @AfterAll
   static void stopSpark() {
     JobFixtures.stopActiveSpark();
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   static RunSummary run(String runner, Path out, Map<String, Object> more) throws Exception {

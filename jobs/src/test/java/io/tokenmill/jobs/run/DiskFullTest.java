@@ -1,11 +1,11 @@
 package io.tokenmill.jobs.run;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.content;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.JobFixtures;
@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,12 +83,6 @@ class DiskFullTest {
   static RunSummary run(String runner, Path out, Map<String, Object> extra) throws Exception {
     JobSettings s = JobFixtures.settings(model, input, out, more(runner, extra));
     return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   /** Fills the file system under {@code dir} until writes fail, then frees {@code leave} bytes. */

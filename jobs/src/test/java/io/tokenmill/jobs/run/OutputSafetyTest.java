@@ -1,12 +1,12 @@
 package io.tokenmill.jobs.run;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.content;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.JobFixtures;
@@ -21,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,12 +56,6 @@ class OutputSafetyTest {
     m.put("job.runner", runner);
     JobSettings s = settings(model, in, out, m);
     return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   @ParameterizedTest

@@ -1,12 +1,12 @@
 package io.tokenmill.jobs.spark;
 
+import static io.tokenmill.jobs.testing.JobFixtures.rows;
 import static io.tokenmill.jobs.testing.JobFixtures.content;
 import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.testing.JobFixtures;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,12 +47,6 @@ class SparkJobTest {
   @AfterAll
   static void stopSpark() {
     JobFixtures.stopActiveSpark();
-  }
-
-  static List<ResultRow> rows(Path out) throws Exception {
-    try (RootAllocator a = new RootAllocator()) {
-      return ArrowParquet.readAll(out.resolve("rows"), a);
-    }
   }
 
   @Test

@@ -91,6 +91,13 @@ public final class JobFixtures {
     return m;
   }
 
+  /** Every row committed under {@code out}/rows (read through the Arrow runner's reader). */
+  public static List<ResultRow> rows(Path out) throws IOException {
+    try (org.apache.arrow.memory.RootAllocator a = new org.apache.arrow.memory.RootAllocator()) {
+      return io.tokenmill.jobs.local.ArrowParquet.readAll(out.resolve("rows"), a);
+    }
+  }
+
   public static void deleteTree(Path p) {
     if (!Files.exists(p)) return;
     try (var s = Files.walk(p)) {
