@@ -108,6 +108,7 @@ public final class LocalRunner {
       }
 
       EngineCache.Key key = ctx.engineKey(DeviceChoice.resolve(ctx.deviceSpec(), null));
+      long g0 = System.nanoTime(); // the generation phase: engine load (as on Spark executors) and the waves
       try (EngineCache.Lease lease = EngineCache.acquire(key)) {
         LoadedEngine engine = lease.engine();
         AtomicLong rowsDone = new AtomicLong();
@@ -147,6 +148,7 @@ public final class LocalRunner {
           }
         }
 
+        double generationSeconds = (System.nanoTime() - g0) / 1e9;
         RunTotals totals = new RunTotals();
         List<ResultRow> written = ArrowParquet.readAll(Path.of(store.rowsDir()), allocator);
         for (ResultRow r : written) totals.add(r, s.runId());
@@ -155,7 +157,7 @@ public final class LocalRunner {
             engine.engine().metrics());
         RunSummary summary = new RunSummary(s, totals, prompts.size(), resumed, waves,
             committedWaves, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped)
-            .withIntegrity(later.size(), retried);
+            .withIntegrity(later.size(), retried).withGenerationSeconds(generationSeconds);
         store.writeSummary(summary.toJsonString());
         return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
       }

@@ -31,6 +31,7 @@ public final class RunSummary {
   private List<io.tokenmill.udfs.rows.ResultRow> examples = List.of();
   private long duplicateRows;
   private int wavesRetried;
+  private double generationSeconds = Double.NaN;
 
   public RunSummary(JobSettings settings, RunTotals totals, long inputPrompts, long resumedPrompts, int waves,
       int wavesCommitted, double wallSeconds, Collection<EngineReport> reports, Instant started, String master,
@@ -56,6 +57,20 @@ public final class RunSummary {
     this.duplicateRows = duplicateRows;
     this.wavesRetried = wavesRetried;
     return this;
+  }
+
+  /**
+   * Seconds of the generation phase: from the start of the first wave (engine load included) to the last
+   * commit. Throughput and cost are computed over it; start-up, reading, planning and the summary are not.
+   */
+  public RunSummary withGenerationSeconds(double seconds) {
+    this.generationSeconds = seconds;
+    return this;
+  }
+
+  /** The generation phase's seconds (the whole wall time when a runner did not measure it). */
+  public double generationSeconds() {
+    return Double.isNaN(generationSeconds) ? wallSeconds : generationSeconds;
   }
 
   public long duplicateRows() { return duplicateRows; }
@@ -84,7 +99,14 @@ public final class RunSummary {
   public List<EngineReport> engines() { return engines; }
   public double wallSeconds() { return wallSeconds; }
 
+  /** Output tokens per second of the generation phase (this run's tokens). */
   public double outputTokensPerSecond() {
+    double g = generationSeconds();
+    return g > 0 ? totals.runOutputTokens() / g : 0;
+  }
+
+  /** Output tokens per second of the whole run, start-up and summary included. */
+  public double endToEndOutputTokensPerSecond() {
     return wallSeconds > 0 ? totals.runOutputTokens() / wallSeconds : 0;
   }
 
@@ -107,7 +129,7 @@ public final class RunSummary {
   public double usdPerMillionOutputTokens() {
     long tokens = totals.runOutputTokens();
     if (tokens == 0) return Double.NaN;
-    double deviceHours = devices() * wallSeconds / 3600.0;
+    double deviceHours = devices() * generationSeconds() / 3600.0;
     return settings.gpuHourUsd() * deviceHours / (tokens / 1e6);
   }
 
@@ -147,9 +169,12 @@ public final class RunSummary {
     tokens.addProperty("output_this_run", totals.runOutputTokens());
     o.add("tokens", tokens);
     o.addProperty("wall_seconds", round(wallSeconds));
+    o.addProperty("generation_seconds", round(generationSeconds()));
     o.addProperty("output_tokens_per_s", round(outputTokensPerSecond()));
+    o.addProperty("output_tokens_per_s_end_to_end", round(endToEndOutputTokensPerSecond()));
     JsonObject perDevice = new JsonObject();
-    totals.runTokensByDevice.forEach((d, t) -> perDevice.addProperty(d, round(wallSeconds > 0 ? t / wallSeconds : 0)));
+    totals.runTokensByDevice.forEach((d, t) -> perDevice.addProperty(d,
+        round(generationSeconds() > 0 ? t / generationSeconds() : 0)));
     o.add("output_tokens_per_s_per_device", perDevice);
     o.addProperty("mean_batch_occupancy", round(meanOccupancy()));
     JsonArray loads = new JsonArray();
@@ -183,7 +208,7 @@ public final class RunSummary {
     JsonObject cost = new JsonObject();
     cost.addProperty("device_hour_usd", settings.gpuHourUsd());
     cost.addProperty("devices", devices());
-    cost.addProperty("device_hours", round(devices() * wallSeconds / 3600.0));
+    cost.addProperty("device_hours", round(devices() * generationSeconds() / 3600.0));
     cost.addProperty("usd_per_million_output_tokens", round(usdPerMillionOutputTokens()));
     o.add("cost", cost);
     if (totals.withReference > 0) {
@@ -234,17 +259,18 @@ public final class RunSummary {
     }
     row(out, "tokens", String.format("prompt %,d | reasoning %,d | answer %,d", totals.promptTokens,
         totals.reasoningTokens, totals.answerTokens));
-    row(out, "wall time", String.format("%.1f s", wallSeconds));
-    row(out, "output tok/s", String.format("%,.1f total (%,d tokens this run)", outputTokensPerSecond(),
-        totals.runOutputTokens()));
+    row(out, "wall time", String.format("%.1f s end to end, of which generation %.1f s", wallSeconds,
+        generationSeconds()));
+    row(out, "output tok/s", String.format("%,.1f over generation, %,.1f end to end (%,d tokens this run)",
+        outputTokensPerSecond(), endToEndOutputTokensPerSecond(), totals.runOutputTokens()));
     totals.runTokensByDevice.forEach((d, t) -> row(out, "  per device", String.format("%s: %,.1f tok/s", d,
-        wallSeconds > 0 ? t / wallSeconds : 0)));
+        generationSeconds() > 0 ? t / generationSeconds() : 0)));
     row(out, "batch occupancy", Double.isNaN(meanOccupancy()) ? "n/a" : String.format("%.2f (mean over engine steps)", meanOccupancy()));
     row(out, "model loads", loadsPerJvm().toString());
     row(out, "model load", String.format("%,d ms (slowest engine)",
         engines.stream().mapToLong(EngineReport::loadMillis).max().orElse(0)));
     row(out, "cost", Double.isNaN(usdPerMillionOutputTokens()) ? "n/a" : String.format(
-        "$%.2f per million output tokens (%d device(s) × $%.2f/h)", usdPerMillionOutputTokens(), devices(),
+        "$%.2f per million output tokens (%d device(s) × $%.2f/h over generation)", usdPerMillionOutputTokens(), devices(),
         settings.gpuHourUsd()));
     if (totals.withReference > 0) {
       row(out, "accuracy", String.format("%.1f%% (%,d / %,d rows with a reference)", 100 * totals.accuracy(),

@@ -151,6 +151,7 @@ public final class SparkRunner {
         s.fault());
 
     long expectedRows = pendingPrompts * n;
+    long g0 = System.nanoTime(); // the generation phase: the waves (executors load their engines in the first)
     int committedWaves = 0;
     int retried = 0;
     boolean stopped = false;
@@ -185,12 +186,14 @@ public final class SparkRunner {
       spark.sparkContext().removeSparkListener(liveTokens);
     }
 
+    double generationSeconds = (System.nanoTime() - g0) / 1e9;
     say(s, "waves done; summarising " + store.rowsDir());
     label(spark, s, "tokenmill summary");
     RunTotals totals = totals(spark, store, s.runId());
     List<EngineReport> engineReports = new ArrayList<>(reports.value());
     RunSummary summary = new RunSummary(s, totals, inputPrompts, resumed, waves, committedWaves,
-        (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped).withIntegrity(later.size(), retried);
+        (System.nanoTime() - t0) / 1e9, engineReports, started, master, stopped).withIntegrity(later.size(), retried)
+        .withGenerationSeconds(generationSeconds);
     store.writeSummary(summary.toJsonString());
     try {
       summary.withExamples(examples(spark, store, totals, s.examples()));

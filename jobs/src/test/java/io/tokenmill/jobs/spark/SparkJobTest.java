@@ -65,6 +65,12 @@ class SparkJobTest {
       assertEquals(java.nio.file.Files.readAllLines(localOut.resolve("duplicate_ids.jsonl")),
           java.nio.file.Files.readAllLines(sparkOut.resolve("duplicate_ids.jsonl")));
       assertEquals(1, s.duplicateRows());
+      // throughput is over the generation phase, not Spark's start-up, reading or the summary
+      var j = s.toJson();
+      double generation = j.get("generation_seconds").getAsDouble();
+      assertTrue(generation > 0 && generation < j.get("wall_seconds").getAsDouble(), j.toString());
+      assertEquals(j.getAsJsonObject("tokens").get("output_this_run").getAsLong() / s.generationSeconds(),
+          j.get("output_tokens_per_s").getAsDouble(), 0.01);
       assertEquals(content(rows(localOut)), content(sparkRows), "same keys, texts and token counts");
       assertEquals(n, s.totals().failed, "empty prompt (x n samples): " + s.totals().errorsByKind);
       ResultRow chat = sparkRows.stream().filter(r -> r.id().equals("chat")).findFirst().orElseThrow();
