@@ -96,14 +96,12 @@ public final class SparkRunner {
     Dataset<Row> unique = prompts;
     if (!firstPositions.isEmpty()) {
       HashMap<String, Long> first = new HashMap<>(firstPositions);
-      unique = prompts.filter((FilterFunction<Row>) r -> {
-        Long f = first.get(r.<String>getAs("id"));
-        return f == null || f == r.<Long>getAs("position").longValue();
-      });
-      for (Row r : prompts.filter((FilterFunction<Row>) r -> {
+      FilterFunction<Row> isLater = r -> {
         Long f = first.get(r.<String>getAs("id"));
         return f != null && f != r.<Long>getAs("position").longValue();
-      }).select("id", "position").collectAsList()) {
+      };
+      unique = prompts.filter((FilterFunction<Row>) r -> !isLater.call(r));
+      for (Row r : prompts.filter(isLater).select("id", "position").collectAsList()) {
         later.add(new DuplicateIds.Later(r.getString(0), r.getLong(1), first.get(r.getString(0))));
       }
       later.sort(java.util.Comparator.comparingLong(DuplicateIds.Later::position));
