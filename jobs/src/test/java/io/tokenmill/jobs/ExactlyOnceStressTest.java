@@ -6,9 +6,7 @@ import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tokenmill.jobs.local.LocalRunner;
 import io.tokenmill.jobs.run.RunSummary;
-import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.JobFixtures;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.nio.file.Path;
@@ -86,8 +84,7 @@ class ExactlyOnceStressTest {
       more.put("generation.n", n);
       more.put("generation.temperature", n > 1 ? 0.8 : 0.0);
       more.put("spark.master", "local[2]");
-      RunSummary s = runner.equals("local") ? LocalRunner.run(settings(model, input, out, more))
-          : SparkRunner.run(settings(model, input, out, more));
+      RunSummary s = GenerateJob.execute(settings(model, input, out, more)); // job.runner names the runner
       String p = problems(rows(out), n);
       if (!p.isEmpty()) failures.add("rep " + rep + " (n=" + n + "): " + p);
       if (s.totals().rows != (long) PROMPTS * n) failures.add("rep " + rep + ": summary counts " + s.totals().rows);

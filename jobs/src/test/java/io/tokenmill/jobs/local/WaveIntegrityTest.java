@@ -7,10 +7,10 @@ import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.tokenmill.jobs.GenerateJob;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.WaveKeys;
-import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.JobFixtures;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ class WaveIntegrityTest {
     m.put("job.runner", runner);
     m.put("spark.master", "local[2]");
     JobSettings s = settings(model, input, out, m);
-    return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
+    return GenerateJob.execute(s); // job.runner names the runner
   }
 
   static Map<String, Object> sampled(int n, Object... more) {

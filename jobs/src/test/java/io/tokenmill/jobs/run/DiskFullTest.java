@@ -6,8 +6,8 @@ import static io.tokenmill.jobs.testing.JobFixtures.jsonl;
 import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.tokenmill.jobs.GenerateJob;
 import io.tokenmill.jobs.local.LocalRunner;
-import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.JobFixtures;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.io.IOException;
@@ -82,7 +82,7 @@ class DiskFullTest {
 
   static RunSummary run(String runner, Path out, Map<String, Object> extra) throws Exception {
     JobSettings s = JobFixtures.settings(model, input, out, more(runner, extra));
-    return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
+    return GenerateJob.execute(s); // job.runner names the runner
   }
 
   /** Fills the file system under {@code dir} until writes fail, then frees {@code leave} bytes. */

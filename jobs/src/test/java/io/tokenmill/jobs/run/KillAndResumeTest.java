@@ -7,8 +7,8 @@ import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.gson.JsonParser;
+import io.tokenmill.jobs.GenerateJob;
 import io.tokenmill.jobs.local.LocalRunner;
-import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.jobs.testing.ChildJob;
 import io.tokenmill.jobs.testing.JobFixtures;
 import io.tokenmill.udfs.rows.ResultRow;
@@ -77,7 +77,7 @@ class KillAndResumeTest {
 
   static RunSummary runHere(String runner, Path out) throws Exception {
     JobSettings s = JobFixtures.settings(model, input, out, settings(runner, out));
-    return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
+    return GenerateJob.execute(s); // job.runner names the runner
   }
 
   @ParameterizedTest

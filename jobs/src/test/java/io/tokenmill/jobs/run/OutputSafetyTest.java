@@ -7,8 +7,7 @@ import static io.tokenmill.jobs.testing.JobFixtures.prompts;
 import static io.tokenmill.jobs.testing.JobFixtures.settings;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.tokenmill.jobs.local.LocalRunner;
-import io.tokenmill.jobs.spark.SparkRunner;
+import io.tokenmill.jobs.GenerateJob;
 import io.tokenmill.jobs.testing.JobFixtures;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.nio.file.Files;
@@ -55,7 +54,7 @@ class OutputSafetyTest {
     Map<String, Object> m = new HashMap<>(more);
     m.put("job.runner", runner);
     JobSettings s = settings(model, in, out, m);
-    return runner.equals("local") ? LocalRunner.run(s) : SparkRunner.run(s);
+    return GenerateJob.execute(s); // job.runner names the runner
   }
 
   @ParameterizedTest
