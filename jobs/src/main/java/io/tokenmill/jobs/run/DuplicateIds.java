@@ -5,8 +5,10 @@ import io.tokenmill.udfs.rows.PromptRow;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Input rows whose id an earlier input row already has. Only the first occurrence (lowest position) is
@@ -35,17 +37,18 @@ public final class DuplicateIds {
 
   private DuplicateIds() {}
 
-  /** id → position of its first occurrence, for ids that occur more than once. */
+  /** id → position of its first occurrence (the lowest), for ids that occur more than once. */
   public static Map<String, Long> firstPositions(List<PromptRow> prompts) {
     Map<String, Long> first = new HashMap<>();
-    Map<String, Long> repeated = new HashMap<>();
+    Set<String> repeated = new HashSet<>();
     for (PromptRow p : prompts) {
-      Long f = first.merge(p.id(), p.position(), Math::min);
-      if (f != p.position() || repeated.containsKey(p.id())) repeated.put(p.id(), f);
+      Long before = first.get(p.id());
+      if (before != null) repeated.add(p.id());
+      first.put(p.id(), before == null ? p.position() : Math.min(before, p.position()));
     }
-    // a later row may hold the lowest position when rows arrive out of order: settle on the minimum
-    repeated.replaceAll((id, f) -> first.get(id));
-    return repeated;
+    Map<String, Long> out = new HashMap<>();
+    for (String id : repeated) out.put(id, first.get(id));
+    return out;
   }
 
   /** Whether {@code p} is a later occurrence of an id in {@code firstPositions}. */
@@ -54,21 +57,21 @@ public final class DuplicateIds {
     return f != null && f != p.position();
   }
 
-  /** The later occurrences among {@code prompts}, in input order. */
+  /** The later occurrences among {@code prompts}. */
   public static List<Later> later(List<PromptRow> prompts, Map<String, Long> firstPositions) {
     List<Later> out = new ArrayList<>();
     for (PromptRow p : prompts) {
       if (isLater(p, firstPositions)) out.add(new Later(p.id(), p.position(), firstPositions.get(p.id())));
     }
-    out.sort(Comparator.comparingLong(Later::position));
     return out;
   }
 
-  /** The file's content (JSON Lines), or null when there are none (the file is then removed). */
+  /** The file's content (JSON Lines, in input order), or null when there are none (the file is then removed). */
   public static String fileText(List<Later> later) {
     if (later.isEmpty()) return null;
     StringBuilder b = new StringBuilder();
-    for (Later l : later) b.append(l.jsonLine()).append('\n');
+    later.stream().sorted(Comparator.comparingLong(Later::position))
+        .forEach(l -> b.append(l.jsonLine()).append('\n'));
     return b.toString();
   }
 }
