@@ -76,7 +76,6 @@ public final class LocalRunner {
       Map<String, Long> firstPositions = DuplicateIds.firstPositions(prompts);
       List<DuplicateIds.Later> later = DuplicateIds.later(prompts, firstPositions);
       int n = s.context().generation().n();
-      s.waveRetries();
 
       store.prepare(s.outputMode());
       store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));

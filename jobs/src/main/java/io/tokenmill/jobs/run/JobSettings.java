@@ -100,6 +100,9 @@ public record JobSettings(
     if (!(progressInterval > 0)) throw new IllegalArgumentException("job.progress_interval_s must be > 0");
     int waveRows = c.integer("job.wave_rows");
     if (waveRows < 1) throw new IllegalArgumentException("job.wave_rows must be >= 1");
+    if (c.integer("job.wave_retries") < 0) {
+      throw new IllegalArgumentException("job.wave_retries must be >= 0, got " + c.integer("job.wave_retries"));
+    }
     if (!(c.number("output.lock_timeout_s") > 0)) throw new IllegalArgumentException("output.lock_timeout_s must be > 0");
     if (c.integer("job.examples") < 0) throw new IllegalArgumentException("job.examples must be >= 0");
     double usd = c.number("job.gpu_hour_usd");
@@ -120,9 +123,7 @@ public record JobSettings(
 
   /** job.wave_retries: how often a wave that fails its exactly-once check is generated again. */
   public int waveRetries() {
-    int r = config.integer("job.wave_retries");
-    if (r < 0) throw new IllegalArgumentException("job.wave_retries must be >= 0, got " + r);
-    return r;
+    return config.integer("job.wave_retries"); // checked >= 0 in from()
   }
 
   /** output.lock_timeout_s: a run lock whose heartbeat is older than this is taken over. */

@@ -86,7 +86,6 @@ public final class SparkRunner {
 
     label(spark, s, "tokenmill plan (duplicate ids, committed keys)");
     int n = s.context().generation().n();
-    s.waveRetries();
     Map<String, Long> firstPositions = new HashMap<>();
     for (Row r : prompts.groupBy("id").agg(count(lit(1)).as("c"), min("position").as("p"))
         .filter(col("c").gt(1)).collectAsList()) {
@@ -104,7 +103,6 @@ public final class SparkRunner {
       for (Row r : prompts.filter(isLater).select("id", "position").collectAsList()) {
         later.add(new DuplicateIds.Later(r.getString(0), r.getLong(1), first.get(r.getString(0))));
       }
-      later.sort(java.util.Comparator.comparingLong(DuplicateIds.Later::position));
     }
 
     store.prepare(s.outputMode());
@@ -158,19 +156,19 @@ public final class SparkRunner {
       for (int w = 0; w < waves && pendingPrompts > 0; w++) {
         progress.stage("wave " + (w + 1) + "/" + waves);
         Dataset<Row> wave = pending.filter(pmod(col("bucket"), lit(waves)).equalTo(w));
-        String label = "tokenmill generate wave " + (w + 1) + "/" + waves;
-        String checkLabel = "tokenmill check wave " + (w + 1) + "/" + waves;
-        label(spark, s, label); // the Spark UI's job description and stage name say what runs
+        String which = "wave " + (w + 1) + "/" + waves;
         var partitionFn = PausingPartition.wrap(fn, s.testPause(), "wave_running:" + (w + 1));
+        // each phase labels its Spark jobs: the UI's job description and stage name say what runs
         retried += WaveCommitter.commit(store, s, w, waves,
-            (staging, attempt) -> wave.repartition(partitions)
-                .mapPartitions(partitionFn, Encoders.row(SparkRows.OUTPUT))
-                .write().mode(SaveMode.Overwrite).parquet(staging),
+            (staging, attempt) -> {
+              label(spark, s, "tokenmill generate " + which);
+              wave.repartition(partitions)
+                  .mapPartitions(partitionFn, Encoders.row(SparkRows.OUTPUT))
+                  .write().mode(SaveMode.Overwrite).parquet(staging);
+            },
             staging -> {
-              label(spark, s, checkLabel);
-              List<String> problems = stagedKeyProblems(spark, wave, staging, n, partial);
-              label(spark, s, label);
-              return problems;
+              label(spark, s, "tokenmill check " + which);
+              return stagedKeyProblems(spark, wave, staging, n, partial);
             },
             msg -> say(s, msg));
         committedWaves++;
