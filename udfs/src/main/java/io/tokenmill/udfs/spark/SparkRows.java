@@ -44,6 +44,28 @@ public final class SparkRows {
       DataTypes.createStructField("thinking_budget", DataTypes.IntegerType, true),
       DataTypes.createStructField("input_error", DataTypes.StringType, true)});
 
+  /** The trailing struct column of a prompt row that carries the kept input columns (none when none are kept). */
+  public static final String KEPT = "kept";
+
+  /** {@link #PROMPTS} plus the kept input columns as one struct, so they cannot collide with its own names. */
+  public static StructType promptsWith(StructType kept) {
+    return kept.fields().length == 0 ? PROMPTS : PROMPTS.add(KEPT, kept, false);
+  }
+
+  /** An output row's schema: the kept input columns (names and types as in the input), then {@link #OUTPUT}. */
+  public static StructType outputWith(StructType kept) {
+    List<StructField> fields = new ArrayList<>(List.of(kept.fields()));
+    fields.addAll(List.of(OUTPUT.fields()));
+    return DataTypes.createStructType(fields);
+  }
+
+  /** The fields of {@code schema} named in {@code names}, in that order. */
+  public static StructType select(StructType schema, List<String> names) {
+    List<StructField> fields = new ArrayList<>();
+    for (String n : names) fields.add(schema.fields()[schema.fieldIndex(n)]);
+    return DataTypes.createStructType(fields);
+  }
+
   private static StructType outputSchema() {
     List<StructField> fields = new ArrayList<>();
     for (OutputSchema.Column c : OutputSchema.COLUMNS) {
@@ -105,6 +127,23 @@ public final class SparkRows {
     PromptRow.Overrides o = p.overrides();
     return RowFactory.create(p.id(), p.position(), p.bucket(), p.prompt(), messages, p.system(), p.reference(),
         o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.thinkingBudget(), p.inputError());
+  }
+
+  /** {@link #toRow(PromptRow)} plus the kept input columns ({@code source}'s fields at {@code keptAt}) as a struct. */
+  public static Row toRow(PromptRow p, Row source, int[] keptAt) {
+    Row base = toRow(p);
+    if (keptAt.length == 0) return base;
+    Object[] kept = new Object[keptAt.length];
+    for (int i = 0; i < kept.length; i++) kept[i] = source.isNullAt(keptAt[i]) ? null : source.get(keptAt[i]);
+    return withKept(base, kept);
+  }
+
+  /** A prompt row with the kept input columns' values appended as its trailing struct ({@link #promptsWith}). */
+  public static Row withKept(Row prompt, Object[] kept) {
+    Object[] v = new Object[prompt.length() + 1];
+    for (int i = 0; i < prompt.length(); i++) v[i] = prompt.get(i);
+    v[prompt.length()] = RowFactory.create(kept);
+    return RowFactory.create(v);
   }
 
   public static PromptRow toPrompt(Row r) {
