@@ -62,11 +62,14 @@ public final class Engine implements AutoCloseable {
   private final ConcurrentLinkedQueue<RequestHandle> cancellations = new ConcurrentLinkedQueue<>();
   private final Map<Integer, SampleState> seqs = new HashMap<>();
   private final Map<String, RequestHandle> inFlight = new HashMap<>();
+  /** Samples retired this step, handed to the output thread once the step is accounted for. */
+  private final List<Runnable> finishedThisStep = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
   /** Tests only: when set and true for a step's batch, that forward throws (proves failure recovery). */
   volatile Predicate<StepBatch> injectForwardFailure;
   private volatile Consumer<StepStats> stepObserver;
+  private volatile boolean paused;
   private volatile Published published;
   private long arrivals;
   private long runnerNanos;
@@ -101,6 +104,11 @@ public final class Engine implements AutoCloseable {
     Engine e = new Engine(model, tokenizer, format, eosIds, config);
     e.thread.start();
     return e;
+  }
+
+  /** Token ids this engine's model accepts: [0, vocabSize). */
+  public int vocabSize() {
+    return model.config().vocabSize();
   }
 
   /** KV blocks of {@link EngineConfig#blockSize()} tokens this engine holds. */
@@ -152,9 +160,26 @@ public final class Engine implements AutoCloseable {
     stepObserver = observer;
   }
 
+  /**
+   * Stops admitting and stepping after the current step, until {@link #resume}; submissions queue up
+   * meanwhile (up to the queue's capacity). For benchmarks and tests that need a whole batch admitted
+   * in one step.
+   */
+  public void pause() {
+    paused = true;
+  }
+
+  public void resume() {
+    paused = false;
+  }
+
   private void loop() {
     while (running) {
       try {
+        if (paused) {
+          Thread.sleep(1);
+          continue;
+        }
         admitSubmissions();
         applyCancellations();
         if (!scheduler.hasUnfinished()) {
@@ -238,6 +263,7 @@ public final class Engine implements AutoCloseable {
       if (inFlight.get(h.request().id()) != h) continue;
       for (FinishedSeq f : scheduler.abort(h.request().id())) complete(f, FinishReason.ABORTED, "cancelled");
     }
+    handOverFinished();
   }
 
   private void step() {
@@ -245,7 +271,11 @@ public final class Engine implements AutoCloseable {
     SchedulerOutput out = scheduler.schedule();
     for (FinishedSeq f : out.finished()) complete(f, FinishReason.ERROR, f.reason());
     List<ScheduledSeq> sched = out.scheduled();
-    if (sched.isEmpty()) return;
+    if (sched.isEmpty()) {
+      publish();
+      handOverFinished();
+      return;
+    }
     int b = sched.size();
     int[][] tables = new int[b][];
     int[] starts = new int[b];
@@ -280,6 +310,7 @@ public final class Engine implements AutoCloseable {
       scheduler.update(out, Map.of());
       for (FinishedSeq f : failed) complete(f, FinishReason.ERROR, "forward failed: " + e);
       publish();
+      handOverFinished();
       return;
     }
     // Rows whose logits were not finite end with an error; the rest of the batch carries on. Retired
@@ -331,6 +362,7 @@ public final class Engine implements AutoCloseable {
       observer.accept(new StepStats(b, out.numPrefillTokens(), out.numDecodeTokens(), wall, result.nanos(), host,
           result.layerOps(), result.layers(), result.otherOps()));
     }
+    handOverFinished();
   }
 
   private void publish() {
@@ -341,8 +373,18 @@ public final class Engine implements AutoCloseable {
   private void complete(FinishedSeq f, FinishReason forcedReason, String error) {
     SampleState seq = seqs.remove(f.seqId());
     if (seq == null) return;
-    outputs.finish(seq, f, forcedReason, error);
+    long endNanos = System.nanoTime();
+    finishedThisStep.add(() -> outputs.finish(seq, f, forcedReason, error, endNanos));
     sampleDone(seq.handle);
+  }
+
+  /**
+   * Hands the samples retired since the last call to the output thread. Called after a step's metrics
+   * and observer: a caller that has its results sees the steps that produced them accounted for.
+   */
+  private void handOverFinished() {
+    for (Runnable r : finishedThisStep) r.run();
+    finishedThisStep.clear();
   }
 
   /** Forgets a request once none of its samples runs any more (and only if the id still maps to it). */
@@ -366,6 +408,7 @@ public final class Engine implements AutoCloseable {
       for (int s = 0; s < h.request().params().n(); s++) outputs.fail(h, s, reason);
     }
     publish();
+    handOverFinished();
   }
 
   @Override

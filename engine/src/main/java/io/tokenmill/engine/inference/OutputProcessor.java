@@ -121,9 +121,9 @@ final class OutputProcessor implements AutoCloseable {
    * the engine thread; {@code s} is not touched there afterwards.
    *
    * @param forcedReason null for a normal finish, else the reason of a failed or aborted one
+   * @param endNanos when the sample left the scheduler (its latency ends there)
    */
-  void finish(SampleState s, FinishedSeq f, FinishReason forcedReason, String error) {
-    long endNanos = System.nanoTime();
+  void finish(SampleState s, FinishedSeq f, FinishReason forcedReason, String error, long endNanos) {
     thread.execute(() -> {
       GenerationResult result;
       try {
