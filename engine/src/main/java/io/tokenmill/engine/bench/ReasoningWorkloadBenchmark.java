@@ -2,13 +2,14 @@ package io.tokenmill.engine.bench;
 
 import io.tokenmill.engine.generate.GreedyGenerator;
 import io.tokenmill.engine.inference.Engine;
-import io.tokenmill.engine.inference.EngineConfig;
 import io.tokenmill.engine.inference.EngineMetrics;
 import io.tokenmill.engine.inference.GenerationRequest;
+import io.tokenmill.engine.inference.LoadedModel;
 import io.tokenmill.engine.inference.RequestHandle;
-import io.tokenmill.engine.reasoning.ReasoningFormat;
+import io.tokenmill.engine.runtime.ComputeDevice;
 import io.tokenmill.engine.runtime.DecoderModel;
 import io.tokenmill.engine.sampling.SamplingParams;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,25 +60,36 @@ public final class ReasoningWorkloadBenchmark {
     return new Workload(prompts, lengths);
   }
 
-  public static Result run(DecoderModel model, Workload w, int maxBatch) throws Exception {
+  /**
+   * Loads the model through {@link LoadedModel} with an engine of {@code maxBatch} sized for the
+   * workload, runs it continuously batched, then statically on the same weights.
+   */
+  public static Result run(Path modelDir, ComputeDevice device, Workload w, int maxBatch) throws Exception {
     int maxSeq = w.prompts().stream().mapToInt(p -> p.length).max().orElse(1)
         + Arrays.stream(w.outputLengths()).max().orElse(1) + 1;
-    long kvBytes = (long) maxBatch * maxSeq * io.tokenmill.engine.runtime.KvCache.bytesPerToken(model.config(), model.device()) * 2;
+    LoadedModel.Options options = LoadedModel.Options.builder().optMaxBatch(maxBatch).optMaxSeqLen(maxSeq)
+        .optMaxTokensPerStep(Math.max(512, maxBatch)).optQueueCapacity(w.prompts().size())
+        .optReasoningFormat("none").build();
+    try (LoadedModel loaded = LoadedModel.open(modelDir, device, options)) {
+      return run(loaded, w, maxBatch);
+    }
+  }
+
+  private static Result run(LoadedModel loaded, Workload w, int maxBatch) throws Exception {
+    DecoderModel model = loaded.model();
     // --- continuous
     long t0 = System.nanoTime();
     EngineMetrics metrics;
     long produced = 0;
-    try (Engine engine = Engine.start(model, null, ReasoningFormat.NONE, new int[0],
-        new EngineConfig(maxBatch, maxSeq, kvBytes, 16, Math.max(512, maxBatch), w.prompts().size()))) {
-      List<RequestHandle> handles = new ArrayList<>();
-      for (int i = 0; i < w.prompts().size(); i++) {
-        SamplingParams p = SamplingParams.builder().optTemperature(0).optIgnoreEos(true)
-            .optMaxNewTokens(w.outputLengths()[i]).build();
-        handles.add(engine.submit(new GenerationRequest("r" + i, w.prompts().get(i), p)));
-      }
-      for (RequestHandle h : handles) produced += h.results().get().get(0).outputTokens();
-      metrics = engine.metrics();
+    Engine engine = loaded.engine();
+    List<RequestHandle> handles = new ArrayList<>();
+    for (int i = 0; i < w.prompts().size(); i++) {
+      SamplingParams p = SamplingParams.builder().optTemperature(0).optIgnoreEos(true)
+          .optMaxNewTokens(w.outputLengths()[i]).build();
+      handles.add(engine.submit(new GenerationRequest("r" + i, w.prompts().get(i), p)));
     }
+    for (RequestHandle h : handles) produced += h.results().get().get(0).outputTokens();
+    metrics = engine.metrics();
     double contSeconds = (System.nanoTime() - t0) / 1e9;
     Side continuous = new Side(contSeconds, produced, metrics.meanOccupancy(), metrics.steps());
     // --- static

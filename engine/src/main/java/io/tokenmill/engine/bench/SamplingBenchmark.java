@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.inference.Engine;
-import io.tokenmill.engine.inference.EngineConfig;
 import io.tokenmill.engine.inference.GenerationRequest;
+import io.tokenmill.engine.inference.LoadedModel;
 import io.tokenmill.engine.inference.RequestHandle;
 import io.tokenmill.engine.model.ModelDir;
-import io.tokenmill.engine.reasoning.ReasoningFormat;
 import io.tokenmill.engine.runtime.ComputeDevice;
-import io.tokenmill.engine.runtime.DecoderModel;
 import io.tokenmill.engine.sampling.DeviceSampler;
 import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.sampling.TokenSampler;
@@ -52,16 +50,15 @@ public final class SamplingBenchmark {
     int gen = args.length > 3 ? Integer.parseInt(args[3]) : 24;
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
     ModelDir md = ModelDir.validate(dir);
-    SamplingParams greedy = SamplingParams.builder().optTemperature(0).optMaxNewTokens(gen).optIgnoreEos(true).build();
-    SamplingParams sampled = SamplingParams.builder().optTemperature(0.6).optTopP(0.95).optSeed(11)
-        .optMaxNewTokens(gen).optIgnoreEos(true).build();
-    try (DecoderModel model = DecoderModel.load(md.config(), dir, ComputeDevice.cpu())) {
+    SamplingParams greedy = DecodeBenchmark.Mode.GREEDY.params(gen);
+    SamplingParams sampled = DecodeBenchmark.Mode.SAMPLED.params(gen);
+    try (LoadedModel model = LoadedModel.open(dir, ComputeDevice.cpu(), DecodeBenchmark.options(batch, promptLen, gen))) {
       double[] g = new double[rounds];
       double[] s = new double[rounds];
-      run(model, greedy, batch, promptLen); // warm-up
+      run(model.engine(), greedy, batch, promptLen); // warm-up
       for (int r = 0; r < rounds; r++) {
-        g[r] = run(model, greedy, batch, promptLen);
-        s[r] = run(model, sampled, batch, promptLen);
+        g[r] = run(model.engine(), greedy, batch, promptLen);
+        s[r] = run(model.engine(), sampled, batch, promptLen);
         System.out.printf("round %d: greedy %.2f steps/s, sampled %.2f steps/s%n", r, g[r], s[r]);
       }
       double mg = median(g);
@@ -72,24 +69,27 @@ public final class SamplingBenchmark {
     }
   }
 
-  /** Decode steps per second of one batch run. */
-  static double run(DecoderModel model, SamplingParams params, int batch, int promptLen) throws Exception {
-    int vocab = model.config().vocabSize();
-    EngineConfig cfg = new EngineConfig(batch, 256, 64L << 20, 16, batch * promptLen, batch * 2);
+  /** Decode steps per second of one batch run (all prompts admitted and prefilled in one step). */
+  static double run(Engine engine, SamplingParams params, int batch, int promptLen) throws Exception {
+    int vocab = engine.vocabSize();
     SplittableRandom rng = new SplittableRandom(5);
-    try (Engine engine = Engine.start(model, null, ReasoningFormat.NONE, new int[0], cfg)) {
-      List<RequestHandle> hs = new ArrayList<>();
+    long before = engine.metrics().steps();
+    engine.pause();
+    List<RequestHandle> hs = new ArrayList<>();
+    try {
       for (int b = 0; b < batch; b++) {
         hs.add(engine.submit(new GenerationRequest("r" + b, rng.ints(promptLen, 0, vocab).toArray(), params)));
       }
-      // The first step prefills every prompt; time from its end.
-      while (engine.metrics().steps() < 1) Thread.sleep(1);
-      long t0 = System.nanoTime();
-      long steps0 = engine.metrics().steps();
-      for (RequestHandle h : hs) h.results().get();
-      double sec = (System.nanoTime() - t0) / 1e9;
-      return (engine.metrics().steps() - steps0) / sec;
+    } finally {
+      engine.resume();
     }
+    // The first step prefills every prompt; time from its end.
+    while (engine.metrics().steps() < before + 1) Thread.sleep(1);
+    long t0 = System.nanoTime();
+    long steps0 = engine.metrics().steps();
+    for (RequestHandle h : hs) h.results().get();
+    double sec = (System.nanoTime() - t0) / 1e9;
+    return (engine.metrics().steps() - steps0) / sec;
   }
 
   static void stage(int batch, int vocab, int rounds) {

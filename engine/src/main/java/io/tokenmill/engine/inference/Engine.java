@@ -1,46 +1,50 @@
 package io.tokenmill.engine.inference;
 
-import io.tokenmill.engine.reasoning.Decision;
 import io.tokenmill.engine.reasoning.FinishReason;
 import io.tokenmill.engine.reasoning.ReasoningFormat;
-import io.tokenmill.engine.reasoning.ReasoningParser;
-import io.tokenmill.engine.reasoning.ReasoningResult;
-import io.tokenmill.engine.reasoning.ThinkingController;
 import io.tokenmill.engine.runtime.DecoderModel;
 import io.tokenmill.engine.runtime.KvCache;
 import io.tokenmill.engine.runtime.StepBatch;
-import io.tokenmill.engine.runtime.StepResult;
-import io.tokenmill.engine.sampling.DeviceSampler;
-import io.tokenmill.engine.sampling.SampleRandom;
-import io.tokenmill.engine.sampling.SampledToken;
-import io.tokenmill.engine.sampling.StopStringMatcher;
-import io.tokenmill.engine.sampling.TokenCounts;
 import io.tokenmill.engine.scheduler.FinishedSeq;
+import io.tokenmill.engine.scheduler.KvBlockManager;
 import io.tokenmill.engine.scheduler.SchedRequest;
 import io.tokenmill.engine.scheduler.ScheduledSeq;
 import io.tokenmill.engine.scheduler.Scheduler;
 import io.tokenmill.engine.scheduler.SchedulerConfig;
 import io.tokenmill.engine.scheduler.SchedulerOutput;
+import io.tokenmill.engine.scheduler.SchedulerStats;
 import io.tokenmill.engine.scheduler.SeqStatus;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
-import io.tokenmill.engine.tokenizer.StreamDecoder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * One model on one device serving many callers with continuous batching. A single stepping thread runs
- * the vLLM-v1 spine — {@code schedule → forward → sample → update} — so every step decodes one token for
- * each running sequence, admits waiting ones into free KV blocks (chunked prefill within the step's
- * token budget) and retires finished ones at once. {@link #submit} is thread-safe and blocks while the
- * bounded queue is full (backpressure); results stream to each request's listener as samples finish.
+ * One model on one device serving many callers with continuous batching: the engine core (vLLM v1's
+ * {@code EngineCore}). Its single thread owns the submission and cancellation queues, admission, the
+ * {@link Scheduler} and the metrics, and runs the step loop
+ *
+ * <pre>
+ *   out     = scheduler.schedule()                 // ids and counts
+ *   sampled = runner.execute(batch(out), rows)     // ModelRunner: forward + device sampling → token ids
+ *   done    = scheduler.update(out, sampled)       // appends; length / EOS / stop ids (StopChecker)
+ *   outputs.accept(...) for each token             // thinking budget, stop strings: before the next step
+ *   outputs.finish(...) for each finished sample   // results + listeners, on the output thread
+ * </pre>
+ *
+ * so every step decodes one token for each running sequence, admits waiting ones into free KV blocks
+ * (chunked prefill within the step's token budget) and retires finished ones at once. {@link #submit} is
+ * thread-safe and blocks while the bounded queue is full (backpressure); results stream to each request's
+ * listener, on the {@link OutputProcessor}'s thread, as samples finish. No lock is held around a step:
+ * only the engine thread touches the scheduler; {@link #metrics} reads a snapshot it publishes.
  *
  * <p>Sampling is deterministic per (seed, request id, sample, token index), so a request's tokens do not
  * depend on what else is in the batch, on preemption (recompute replays the same draws) or on retries.
@@ -49,75 +53,51 @@ import java.util.function.Consumer;
 public final class Engine implements AutoCloseable {
 
   private final DecoderModel model;
-  private final ModelTokenizer tokenizer;
   private final EngineConfig config;
-  private final KvCache cache;
+  private final ModelRunner runner;
+  private final OutputProcessor outputs;
   private final Scheduler scheduler;
-  private final ReasoningFormat format;
   private final int[] eosIds;
-  private final int[] afterThinkIds;
   private final ArrayBlockingQueue<RequestHandle> submissions;
   private final ConcurrentLinkedQueue<RequestHandle> cancellations = new ConcurrentLinkedQueue<>();
-  private final Map<Integer, Seq> seqs = new HashMap<>();
+  private final Map<Integer, SampleState> seqs = new HashMap<>();
   private final Map<String, RequestHandle> inFlight = new HashMap<>();
-  private final DeviceSampler sampler;
+  /** Samples retired this step, handed to the output thread once the step is accounted for. */
+  private final List<Runnable> finishedThisStep = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
   /** Tests only: when set and true for a step's batch, that forward throws (proves failure recovery). */
-  volatile java.util.function.Predicate<StepBatch> injectForwardFailure;
+  volatile Predicate<StepBatch> injectForwardFailure;
+  private volatile Consumer<StepStats> stepObserver;
+  private volatile boolean paused;
+  private volatile Published published;
   private long arrivals;
-  private long finishedSamples;
-  private long outputTokens;
-  private long forwardNanos;
+  private long runnerNanos;
+  private long hostNanos;
 
-  /** Per-sample state the engine keeps beside the scheduler's ids and counts. */
-  private static final class Seq {
-    final RequestHandle handle;
-    final int sample;
-    final TokenCounts counts;
-    final ThinkingController thinking;
-    final ArrayDeque<Integer> forced = new ArrayDeque<>();
-    final StopStringMatcher stops;
-    final StreamDecoder decoder;
-    final List<SampledToken> logprobs; // aligned with the output tokens when requested
-    boolean stopped;
-    String stopText;
-    long firstScheduledNanos = -1;
-    long firstTokenNanos = -1;
-
-    Seq(RequestHandle handle, int sample, ThinkingController thinking, StopStringMatcher stops,
-        StreamDecoder decoder) {
-      this.handle = handle;
-      this.sample = sample;
-      this.counts = new TokenCounts(handle.request().promptIds());
-      this.thinking = thinking;
-      this.stops = stops;
-      this.decoder = decoder;
-      this.logprobs = handle.request().params().logprobs() != null ? new ArrayList<>() : null;
-    }
-  }
+  /** What {@link #metrics} reads: written by the engine thread after each step. */
+  private record Published(SchedulerStats.Snapshot stats, long runnerNanos, long hostNanos) {}
 
   private Engine(DecoderModel model, ModelTokenizer tokenizer, ReasoningFormat format, int[] eosIds,
       EngineConfig config) {
     this.model = model;
-    this.tokenizer = tokenizer;
     this.config = config;
-    this.format = format;
     this.eosIds = eosIds.clone();
-    this.afterThinkIds = tokenizer == null ? new int[0] : tokenizer.encode("\n\n");
     int numBlocks = config.numBlocks(KvCache.bytesPerToken(model.config(), model.device()));
-    this.cache = model.newKvCache(numBlocks, config.blockSize(), config.maxSeqLen());
+    this.runner = new ModelRunner(model, numBlocks, config.blockSize(), config.maxSeqLen());
     this.scheduler = new Scheduler(new SchedulerConfig(config.maxBatch(), config.maxTokensPerStep(),
         config.blockSize(), numBlocks, true, config.maxSeqLen()));
+    this.outputs = new OutputProcessor(tokenizer, format, eosIds, "tokenmill-output-" + model.device());
     this.submissions = new ArrayBlockingQueue<>(config.queueCapacity());
-    this.sampler = new DeviceSampler(model.device().isGpu());
     this.thread = new Thread(this::loop, "tokenmill-engine-" + model.device());
     this.thread.setDaemon(true);
+    publish();
   }
 
   /**
    * Starts an engine. {@code tokenizer} may be null (token ids only: no stop strings, no text);
-   * {@code eosIds} end a sample unless its params say {@code ignoreEos}.
+   * {@code eosIds} end a sample unless its params say {@code ignoreEos}. Callers that load a model for
+   * inference go through {@link LoadedModel#open}, which picks all of these from the model directory.
    */
   public static Engine start(DecoderModel model, ModelTokenizer tokenizer, ReasoningFormat format, int[] eosIds,
       EngineConfig config) {
@@ -126,15 +106,19 @@ public final class Engine implements AutoCloseable {
     return e;
   }
 
+  /** Token ids this engine's model accepts: [0, vocabSize). */
+  public int vocabSize() {
+    return model.config().vocabSize();
+  }
+
   /** KV blocks of {@link EngineConfig#blockSize()} tokens this engine holds. */
   public int kvBlocks() {
-    return cache.numBlocks();
+    return runner.kvBlocks();
   }
 
   /** How many sequences of {@code tokens} tokens fit in this engine's KV memory at once. */
   public int sequencesThatFit(int tokens) {
-    return Math.min(config.maxBatch(), io.tokenmill.engine.scheduler.KvBlockManager.sequencesThatFit(
-        cache.numBlocks(), config.blockSize(), tokens));
+    return Math.min(config.maxBatch(), KvBlockManager.sequencesThatFit(runner.kvBlocks(), config.blockSize(), tokens));
   }
 
   /** Queues a request (blocking while the queue is full); samples stream to {@code listener}. */
@@ -155,52 +139,68 @@ public final class Engine implements AutoCloseable {
     return submit(request, null);
   }
 
-  public synchronized EngineMetrics metrics() {
-    var s = scheduler.stats();
+  public EngineMetrics metrics() {
+    Published p = published;
+    SchedulerStats.Snapshot s = p.stats();
     return new EngineMetrics(s.steps(), s.meanOccupancy(), s.prefillTokens(), s.decodeTokens(),
-        s.cachedPrefixTokens(), s.preemptions(), finishedSamples, outputTokens, forwardNanos / 1e9);
+        s.cachedPrefixTokens(), s.preemptions(), outputs.finishedSamples(), outputs.outputTokens(),
+        p.runnerNanos() / 1e9, p.hostNanos() / 1e9);
+  }
+
+  /** Counts DJL ops in every later step (benchmarks, tests): see {@link StepStats}. */
+  public void countOps(boolean on) {
+    runner.countOps(on);
+  }
+
+  /**
+   * Calls {@code observer} on the engine thread after every later step (null: stop). For benchmarks:
+   * the observer runs inside the step loop and must be quick.
+   */
+  public void observeSteps(Consumer<StepStats> observer) {
+    stepObserver = observer;
+  }
+
+  /**
+   * Stops admitting and stepping after the current step, until {@link #resume}; submissions queue up
+   * meanwhile (up to the queue's capacity). For benchmarks and tests that need a whole batch admitted
+   * in one step.
+   */
+  public void pause() {
+    paused = true;
+  }
+
+  public void resume() {
+    paused = false;
   }
 
   private void loop() {
     while (running) {
       try {
-        synchronized (this) {
-          admitSubmissions();
-          applyCancellations();
-        }
-        if (!hasWork()) {
-          RequestHandle h = submissions.poll(50, TimeUnit.MILLISECONDS);
-          if (h != null) synchronized (this) { admit(h); }
+        if (paused) {
+          Thread.sleep(1);
           continue;
         }
-        synchronized (this) {
-          step();
+        admitSubmissions();
+        applyCancellations();
+        if (!scheduler.hasUnfinished()) {
+          RequestHandle h = submissions.poll(50, TimeUnit.MILLISECONDS);
+          if (h != null) admit(h);
+          continue;
         }
+        step();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       } catch (RuntimeException e) {
-        synchronized (this) {
-          failAll("engine step failed: " + e);
-        }
+        failAll("engine step failed: " + e);
       } catch (Error e) {
         // Out of memory or worse: nothing after this can be trusted. Stop taking work, fail everything.
         running = false;
-        synchronized (this) {
-          failAll("engine stopped: " + e);
-        }
+        failAll("engine stopped: " + e);
         throw e;
       }
     }
-    synchronized (this) {
-      failAll("engine closed");
-    }
-  }
-
-  private boolean hasWork() {
-    synchronized (this) {
-      return scheduler.hasUnfinished();
-    }
+    failAll("engine closed");
   }
 
   private void admitSubmissions() {
@@ -213,28 +213,37 @@ public final class Engine implements AutoCloseable {
     int n = r.params().n();
     String problem = validate(r);
     if (problem == null && inFlight.containsKey(r.id())) problem = "duplicate request id '" + r.id() + "' in flight";
-    List<Seq> states = new ArrayList<>();
+    List<SampleState> states = new ArrayList<>();
     if (problem == null) {
       try {
-        for (int s = 0; s < n; s++) states.add(newSeq(h, s));
+        for (int s = 0; s < n; s++) states.add(outputs.newSample(h, s));
       } catch (RuntimeException e) {
         problem = String.valueOf(e.getMessage()); // e.g. a thinking budget on a tokenizer without </think>
       }
     }
     if (problem != null) {
-      for (int s = 0; s < n; s++) {
-        h.deliver(GenerationResult.failed(r.id(), s, r.promptIds().length, FinishReason.ERROR, problem, 0));
-      }
+      for (int s = 0; s < n; s++) outputs.fail(h, s, problem);
       return;
     }
     inFlight.put(r.id(), h);
+    h.unfinished = n;
     int[] prompt = r.promptIds();
     int maxNew = Math.min(r.params().maxNewTokens(), config.maxSeqLen() - prompt.length);
+    int[] stopIds = stopTokenIds(r);
     long arrival = arrivals++;
     for (int s = 0; s < n; s++) {
-      int id = scheduler.add(new SchedRequest(r.id(), s, prompt, maxNew, arrival));
+      int id = scheduler.add(new SchedRequest(r.id(), s, prompt, maxNew, arrival, stopIds));
       seqs.put(id, states.get(s));
     }
+  }
+
+  /** The token ids that end a sample of {@code r}: EOS unless ignored, and its stop ids. */
+  private int[] stopTokenIds(GenerationRequest r) {
+    int[] stop = r.params().stopTokenIds();
+    int[] eos = r.params().ignoreEos() ? new int[0] : eosIds;
+    int[] all = java.util.Arrays.copyOf(eos, eos.length + stop.length);
+    System.arraycopy(stop, 0, all, eos.length, stop.length);
+    return all;
   }
 
   private String validate(GenerationRequest r) {
@@ -248,60 +257,51 @@ public final class Engine implements AutoCloseable {
     return null;
   }
 
-  private Seq newSeq(RequestHandle h, int sample) {
-    GenerationRequest r = h.request();
-    ReasoningFormat f = format.effective(r.reasoning().enableThinking());
-    ThinkingController thinking = null;
-    if (tokenizer != null) {
-      int[] transition = r.reasoning().transitionText().isEmpty() ? new int[0]
-          : tokenizer.encode(r.reasoning().transitionText());
-      thinking = new ThinkingController(f, tokenizer.thinkStartId(), tokenizer.thinkEndId(),
-          f.startsInsideThink(r.reasoning().enableThinking()), r.reasoning().thinkingBudget(),
-          r.reasoning().answerBudget(), transition, afterThinkIds);
-    }
-    boolean needText = tokenizer != null && !r.params().stopStrings().isEmpty();
-    return new Seq(h, sample, thinking, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
-        needText ? new StreamDecoder(tokenizer, true) : null);
-  }
-
   private void applyCancellations() {
     RequestHandle h;
     while ((h = cancellations.poll()) != null) {
       if (inFlight.get(h.request().id()) != h) continue;
       for (FinishedSeq f : scheduler.abort(h.request().id())) complete(f, FinishReason.ABORTED, "cancelled");
     }
+    handOverFinished();
   }
 
   private void step() {
+    long stepStart = System.nanoTime();
     SchedulerOutput out = scheduler.schedule();
     for (FinishedSeq f : out.finished()) complete(f, FinishReason.ERROR, f.reason());
     List<ScheduledSeq> sched = out.scheduled();
-    if (sched.isEmpty()) return;
+    if (sched.isEmpty()) {
+      publish();
+      handOverFinished();
+      return;
+    }
     int b = sched.size();
     int[][] tables = new int[b][];
     int[] starts = new int[b];
     int[][] tokens = new int[b][];
-    long now = System.nanoTime();
+    ModelRunner.Row[] rows = new ModelRunner.Row[b];
     for (int i = 0; i < b; i++) {
       ScheduledSeq s = sched.get(i);
       tables[i] = s.blockTable();
       starts[i] = s.start();
       tokens[i] = s.newTokenIds();
-      Seq seq = seqs.get(s.seqId());
-      if (seq != null && seq.firstScheduledNanos < 0) seq.firstScheduledNanos = now;
+      SampleState seq = seqs.get(s.seqId());
+      if (seq != null && seq.firstScheduledNanos < 0) seq.firstScheduledNanos = stepStart;
+      rows[i] = s.producesToken() && seq != null ? outputs.rowFor(seq) : ModelRunner.Row.NONE;
     }
-    Map<Integer, Integer> sampled = new HashMap<>();
-    Map<Integer, Boolean> wasForced = new HashMap<>();
-    Map<Integer, String> rowErrors = new HashMap<>();
-    long t0 = System.nanoTime();
+    StepBatch batch = new StepBatch(tables, starts, tokens);
+    ModelRunner.Output result;
     try {
-      forwardAndSample(sched, new StepBatch(tables, starts, tokens), sampled, wasForced, rowErrors);
+      Predicate<StepBatch> fault = injectForwardFailure;
+      if (fault != null && fault.test(batch)) throw new IllegalStateException("injected forward failure");
+      result = runner.execute(batch, rows);
     } catch (RuntimeException e) {
       // NOTE: a failed forward (bad input that slipped through, device error) fails the requests in this
       // step only; the scheduler is told nothing was sampled so it stays consistent for everyone else.
       // Retire the step's sequences first: update() then expects no token from them and commits none of
       // their blocks to the prefix cache (their K/V were never written).
-      forwardNanos += System.nanoTime() - t0;
+      runnerNanos += System.nanoTime() - stepStart;
       List<FinishedSeq> failed = new ArrayList<>();
       for (ScheduledSeq s : sched) {
         FinishedSeq f = scheduler.finish(s.seqId(), SeqStatus.FINISHED_ABORTED, "forward failed: " + e);
@@ -309,204 +309,106 @@ public final class Engine implements AutoCloseable {
       }
       scheduler.update(out, Map.of());
       for (FinishedSeq f : failed) complete(f, FinishReason.ERROR, "forward failed: " + e);
+      publish();
+      handOverFinished();
       return;
     }
-    forwardNanos += System.nanoTime() - t0;
     // Rows whose logits were not finite end with an error; the rest of the batch carries on. Retired
     // before update(), like a failed step's, so update() expects no token from them.
+    Map<Integer, Integer> sampled = new HashMap<>();
+    Set<Integer> forced = new HashSet<>();
     List<FinishedSeq> failedRows = new ArrayList<>();
-    for (Map.Entry<Integer, String> e : rowErrors.entrySet()) {
-      FinishedSeq f = scheduler.finish(e.getKey(), SeqStatus.FINISHED_ABORTED, e.getValue());
-      if (f != null) failedRows.add(f);
+    List<String> failedWhy = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      int seqId = sched.get(i).seqId();
+      if (result.problems()[i] != null) {
+        FinishedSeq f = scheduler.finish(seqId, SeqStatus.FINISHED_ABORTED, result.problems()[i]);
+        if (f != null) {
+          failedRows.add(f);
+          failedWhy.add(result.problems()[i]);
+        }
+      } else if (rows[i].kind() != ModelRunner.Row.Kind.NONE) {
+        sampled.put(seqId, result.tokens()[i]);
+        if (rows[i].kind() == ModelRunner.Row.Kind.FORCED) forced.add(seqId);
+      }
     }
-    List<FinishedSeq> byLength = scheduler.update(out, sampled);
-    for (FinishedSeq f : failedRows) complete(f, FinishReason.ERROR, rowErrors.get(f.seqId()));
+    List<FinishedSeq> done = scheduler.update(out, sampled, forced);
+    for (int i = 0; i < failedRows.size(); i++) complete(failedRows.get(i), FinishReason.ERROR, failedWhy.get(i));
+    Set<Integer> stoppedByToken = new HashSet<>();
+    for (FinishedSeq f : done) if (f.status() == SeqStatus.FINISHED_STOPPED) stoppedByToken.add(f.seqId());
     long tokenTime = System.nanoTime();
-    for (Map.Entry<Integer, Integer> e : sampled.entrySet()) {
-      Seq seq = seqs.get(e.getKey());
+    for (int i = 0; i < b; i++) {
+      int seqId = sched.get(i).seqId();
+      if (!sampled.containsKey(seqId)) continue;
+      SampleState seq = seqs.get(seqId);
       if (seq == null) continue;
       if (seq.firstTokenNanos < 0) seq.firstTokenNanos = tokenTime;
-      boolean stop = accept(seq, e.getValue(), wasForced.containsKey(e.getKey()));
-      if (stop && scheduler.status(e.getKey()) != null && !scheduler.status(e.getKey()).isFinished()) {
-        FinishedSeq f = scheduler.finish(e.getKey(), SeqStatus.FINISHED_STOPPED);
+      boolean stop = outputs.accept(seq, result.tokens()[i], forced.contains(seqId), result.logprobs()[i],
+          stoppedByToken.contains(seqId));
+      SeqStatus status = scheduler.status(seqId);
+      if (stop && status != null && !status.isFinished()) {
+        FinishedSeq f = scheduler.finish(seqId, SeqStatus.FINISHED_STOPPED);
         if (f != null) complete(f, null, null);
       }
     }
-    for (FinishedSeq f : byLength) complete(f, null, null);
+    for (FinishedSeq f : done) complete(f, null, null);
+    long wall = System.nanoTime() - stepStart;
+    long host = wall - result.nanos() + result.prepNanos();
+    runnerNanos += result.nanos();
+    hostNanos += host;
+    publish();
+    Consumer<StepStats> observer = stepObserver;
+    if (observer != null) {
+      observer.accept(new StepStats(b, out.numPrefillTokens(), out.numDecodeTokens(), wall, result.nanos(), host,
+          result.layerOps(), result.layers(), result.otherOps()));
+    }
+    handOverFinished();
+  }
+
+  private void publish() {
+    published = new Published(scheduler.stats().snapshot(), runnerNanos, hostNanos);
+  }
+
+  /** A sample left the scheduler: its result is built and delivered on the output thread. */
+  private void complete(FinishedSeq f, FinishReason forcedReason, String error) {
+    SampleState seq = seqs.remove(f.seqId());
+    if (seq == null) return;
+    long endNanos = System.nanoTime();
+    finishedThisStep.add(() -> outputs.finish(seq, f, forcedReason, error, endNanos));
+    sampleDone(seq.handle);
   }
 
   /**
-   * One forward call; picks each producing sample's next token (forced ones first, else sampled). A row
-   * whose logits hold NaN or +Infinity (or only -Infinity) gets no token but an entry in {@code rowErrors},
-   * on the greedy path as on the sampling path.
+   * Hands the samples retired since the last call to the output thread. Called after a step's metrics
+   * and observer: a caller that has its results sees the steps that produced them accounted for.
    */
-  private void forwardAndSample(List<ScheduledSeq> sched, StepBatch batch, Map<Integer, Integer> sampled,
-      Map<Integer, Boolean> wasForced, Map<Integer, String> rowErrors) {
-    java.util.function.Predicate<StepBatch> fault = injectForwardFailure;
-    if (fault != null && fault.test(batch)) throw new IllegalStateException("injected forward failure");
-    try (StepResult r = model.forward(cache, batch)) {
-      StepResult.Greedy greedy = null;
-      List<DeviceSampler.Row> rows = new ArrayList<>();
-      List<Integer> rowSeqIds = new ArrayList<>();
-      for (int i = 0; i < sched.size(); i++) {
-        ScheduledSeq s = sched.get(i);
-        Seq seq = seqs.get(s.seqId());
-        if (!s.producesToken() || seq == null) continue;
-        if (!seq.forced.isEmpty()) {
-          int forcedToken = seq.forced.poll();
-          sampled.put(s.seqId(), forcedToken);
-          wasForced.put(s.seqId(), true);
-          if (seq.logprobs != null) seq.logprobs.add(SampledToken.of(forcedToken)); // not sampled: NaN logprob
-          continue;
-        }
-        GenerationRequest req = seq.handle.request();
-        var params = req.params();
-        if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null) {
-          // Plain greedy: one device argmax for the whole batch.
-          if (greedy == null) greedy = r.greedy();
-          if (greedy.problems()[i] != null) {
-            rowErrors.put(s.seqId(), greedy.problems()[i]);
-          } else {
-            sampled.put(s.seqId(), greedy.ids()[i]);
-          }
-          continue;
-        }
-        double u = SampleRandom.uniform(params.seed(), req.id(), seq.sample, seq.counts.outputLength());
-        rows.add(new DeviceSampler.Row(i, params, seq.counts, u));
-        rowSeqIds.add(s.seqId());
-      }
-      // Everything else is sampled on the device in one batch: only ids (and asked-for logprobs) come back.
-      DeviceSampler.Outcome[] outcomes = sampler.sample(r.logits(), rows);
-      for (int j = 0; j < outcomes.length; j++) {
-        int seqId = rowSeqIds.get(j);
-        DeviceSampler.Outcome o = outcomes[j];
-        if (o.problem() != null) { // NaN, +Infinity or all -Infinity in this row
-          rowErrors.put(seqId, o.problem());
-          continue;
-        }
-        Seq seq = seqs.get(seqId);
-        if (seq.logprobs != null) seq.logprobs.add(o.token());
-        sampled.put(seqId, o.token().tokenId());
-      }
-    }
+  private void handOverFinished() {
+    for (Runnable r : finishedThisStep) r.run();
+    finishedThisStep.clear();
   }
 
-  /** Applies one new token to a sample's state; true when the sample must stop now. */
-  private boolean accept(Seq seq, int token, boolean forced) {
-    var p = seq.handle.request().params();
-    seq.counts.add(token);
-    if (!forced) {
-      boolean eos = !p.ignoreEos() && contains(eosIds, token);
-      if (eos || contains(p.stopTokenIds(), token)) {
-        seq.stopped = true;
-        return true;
-      }
-      if (seq.thinking != null) {
-        Decision d = seq.thinking.onToken(token);
-        if (d.kind() == Decision.Kind.FORCE) {
-          for (int t : d.forcedTokens()) seq.forced.add(t);
-        } else if (d.kind() == Decision.Kind.STOP) {
-          return true; // the answer budget is spent: a length-type stop, not an end of sequence
-        }
-      }
-    }
-    if (seq.stops != null) {
-      StopStringMatcher.Result m = seq.stops.append(seq.decoder.accept(token));
-      if (m.stopped()) {
-        seq.stopped = true;
-        seq.stopText = m.finalText();
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void complete(FinishedSeq f, FinishReason forcedReason, String error) {
-    Seq seq = seqs.remove(f.seqId());
-    if (seq == null) return;
-    GenerationRequest r = seq.handle.request();
-    long now = System.nanoTime();
-    long latency = (now - seq.handle.submittedNanos) / 1_000_000;
-    long queue = seq.firstScheduledNanos < 0 ? latency : (seq.firstScheduledNanos - seq.handle.submittedNanos) / 1_000_000;
-    long ttft = seq.firstTokenNanos < 0 ? -1 : (seq.firstTokenNanos - seq.handle.submittedNanos) / 1_000_000;
-    int[] out = f.outputTokenIds();
-    GenerationResult result;
-    if (forcedReason != null) {
-      result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, null, null, null, 0, 0,
-          forcedReason, error, null, queue, ttft, latency);
-    } else {
-      boolean stopped = seq.stopped;
-      boolean hitLength = !stopped;
-      int visible = out.length;
-      int lastId = visible > 0 ? out[visible - 1] : -1;
-      if (stopped && seq.stopText == null
-          && ((!r.params().ignoreEos() && contains(eosIds, lastId)) || contains(r.params().stopTokenIds(), lastId))) {
-        visible--;
-      }
-      int[] shown = Arrays.copyOf(out, visible);
-      String text = null;
-      String reasoning = null;
-      String answer = null;
-      int reasoningTokens = 0;
-      int answerTokens = visible;
-      FinishReason reason = FinishReason.resolve(stopped, hitLength, seq.thinking != null && seq.thinking.budgetForced());
-      if (tokenizer != null) {
-        text = seq.stopText != null ? seq.stopText : tokenizer.decode(shown, true);
-        ReasoningFormat fmt = format.effective(r.reasoning().enableThinking());
-        var parsed = ReasoningParser.parse(text, fmt, r.reasoning().enableThinking(),
-            fmt.startsInsideThink(r.reasoning().enableThinking()));
-        ReasoningResult rr = ReasoningResult.of(parsed, seq.thinking, stopped, hitLength);
-        if (!seq.forced.isEmpty()) {
-          // max_new_tokens cut a forced run short: the controller counted tokens never emitted. They are
-          // the tail of transition + </think> + after-think, so take them off the answer part first.
-          int pending = seq.forced.size();
-          int fromAnswer = Math.min(pending, afterThinkIds.length);
-          rr = ReasoningResult.of(parsed, rr.reasoningTokens() - (pending - fromAnswer),
-              rr.answerTokens() - fromAnswer, seq.thinking.budgetForced(), stopped, hitLength);
-        }
-        reasoning = rr.reasoning();
-        answer = rr.answer();
-        reasoningTokens = rr.reasoningTokens();
-        answerTokens = rr.answerTokens();
-        reason = rr.finishReason();
-      }
-      List<SampledToken> lp = seq.logprobs == null ? null : List.copyOf(seq.logprobs);
-      result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, text, reasoning, answer,
-          reasoningTokens, answerTokens, reason, null, lp, queue, ttft, latency);
-      finishedSamples++;
-      outputTokens += out.length;
-    }
-    seq.handle.deliver(result);
-    releaseIfDone(seq.handle);
-  }
-
-  /** Forgets a request once all its samples were delivered (and only if the id still maps to it). */
-  private void releaseIfDone(RequestHandle h) {
-    if (h.allDelivered() && inFlight.get(h.request().id()) == h) inFlight.remove(h.request().id());
+  /** Forgets a request once none of its samples runs any more (and only if the id still maps to it). */
+  private void sampleDone(RequestHandle h) {
+    if (--h.unfinished == 0 && inFlight.get(h.request().id()) == h) inFlight.remove(h.request().id());
   }
 
   private void failAll(String reason) {
     for (RequestHandle h : new ArrayList<>(inFlight.values())) {
       for (FinishedSeq f : scheduler.abort(h.request().id())) complete(f, FinishReason.ERROR, reason);
     }
-    // Samples the scheduler already retired but that were never delivered (the failure hit in between).
-    for (Map.Entry<Integer, Seq> e : new ArrayList<>(seqs.entrySet())) {
-      Seq seq = seqs.remove(e.getKey());
-      GenerationRequest r = seq.handle.request();
-      seq.handle.deliver(GenerationResult.failed(r.id(), seq.sample, r.promptIds().length, FinishReason.ERROR, reason, 0));
-      releaseIfDone(seq.handle);
+    // Samples the scheduler already retired but whose result was never handed over (the failure hit in
+    // between).
+    for (Map.Entry<Integer, SampleState> e : new ArrayList<>(seqs.entrySet())) {
+      SampleState seq = seqs.remove(e.getKey());
+      outputs.fail(seq.handle, seq.sample, reason);
+      sampleDone(seq.handle);
     }
     RequestHandle h;
     while ((h = submissions.poll()) != null) {
-      for (int s = 0; s < h.request().params().n(); s++) {
-        h.deliver(GenerationResult.failed(h.request().id(), s, h.request().promptIds().length, FinishReason.ERROR, reason, 0));
-      }
+      for (int s = 0; s < h.request().params().n(); s++) outputs.fail(h, s, reason);
     }
-  }
-
-  private static boolean contains(int[] a, int v) {
-    for (int x : a) if (x == v) return true;
-    return false;
+    publish();
+    handOverFinished();
   }
 
   @Override
@@ -519,6 +421,7 @@ public final class Engine implements AutoCloseable {
       Thread.currentThread().interrupt();
       return; // leave the cache to the model's manager rather than free it under a running forward
     }
-    cache.close();
+    outputs.close(); // every result handed over is delivered before close returns
+    runner.close();
   }
 }

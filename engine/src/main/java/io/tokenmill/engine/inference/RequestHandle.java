@@ -20,6 +20,8 @@ public final class RequestHandle {
   private final Runnable canceller;
   private RuntimeException listenerFailure;
   final long submittedNanos = System.nanoTime();
+  /** Samples not yet retired by the scheduler; the engine thread's own count (results may still be on their way). */
+  int unfinished;
 
   RequestHandle(GenerationRequest request, Consumer<GenerationResult> listener, java.util.function.Consumer<RequestHandle> cancel) {
     this.request = request;
@@ -44,7 +46,7 @@ public final class RequestHandle {
     return done.size() == request.params().n();
   }
 
-  /** Called by the engine thread once per sample. */
+  /** Called by the engine's output thread once per sample. */
   void deliver(GenerationResult r) {
     if (listener != null) {
       try {

@@ -29,6 +29,7 @@ public final class DecoderModel implements AutoCloseable {
   private final Rope rope;
   private final NDArray eps;
   private final NDArray eps32;
+  private volatile boolean countOps;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
     this.config = config;
@@ -89,13 +90,27 @@ public final class DecoderModel implements AutoCloseable {
     return new KvCache(manager, config, device, numBlocks, blockSize);
   }
 
+  /**
+   * Turns op counting on or off for later forwards (off by default). When on, each {@link StepResult}
+   * carries how many DJL ops the forward issued, per layer and outside the layers: every op that
+   * reaches libtorch returns a new NDArray in the scope of its first operand, so the count is the arrays
+   * a layer's scope (or the step's) gained, plus the two in-place K/V cache writes per layer, which
+   * create none. Counting walks those scopes once per layer, so it is for benchmarks and tests.
+   */
+  public void countOps(boolean on) {
+    countOps = on;
+  }
+
   /** Runs one batched step; the caller closes the result. */
   public StepResult forward(KvCache cache, StepBatch batch) {
     rope.ensure(batch.maxContext());
     NDManager step = manager.newSubManager();
+    StepResult.Ops ops = countOps ? new StepResult.Ops() : null;
+    long[] prepNanos = new long[1];
     try {
-      NDArray logits = run(step, cache, batch);
-      return new StepResult(step, logits, config.vocabSize());
+      NDArray logits = run(step, cache, batch, ops, prepNanos);
+      if (ops != null) ops.otherOps += step.getManagedArrays().size() - ops.afterLayers;
+      return new StepResult(step, logits, config.vocabSize(), ops, prepNanos[0]);
     } catch (RuntimeException e) {
       step.close();
       throw e;
@@ -105,7 +120,8 @@ public final class DecoderModel implements AutoCloseable {
   /** Steps with fewer token rows than this run their small ops on one thread (see {@link Projection}). */
   static final int NARROW_STEP_ROWS = 128;
 
-  private NDArray run(NDManager step, KvCache cache, StepBatch batch) {
+  private NDArray run(NDManager step, KvCache cache, StepBatch batch, StepResult.Ops ops, long[] prepNanos) {
+    long prepStart = System.nanoTime();
     int b = batch.size();
     int n = batch.totalNewTokens();
     boolean narrow = n < NARROW_STEP_ROWS;
@@ -131,23 +147,38 @@ public final class DecoderModel implements AutoCloseable {
     NDArray posIdx = step.create(positions);
     NDArray writeIdx = step.create(writeRows);
     AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
+    NDArray tokenIdx = step.create(tokens);
+    prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
-    NDArray x = weights.embedding().get(step, new NDIndex("{}", step.create(tokens))); // (N, h)
+    NDArray x = weights.embedding().get(step, new NDIndex("{}", tokenIdx)); // (N, h)
+    if (ops != null) {
+      ops.otherOps = step.getManagedArrays().size(); // inputs, attention plan, RoPE rows, embedding
+    }
     for (int l = 0; l < weights.layers().size(); l++) {
       // One scope per layer: a layer's temporaries (a prefill's MLP activations are hundreds of MB) die
       // before the next layer runs; only the new residual stream moves up to the step's scope.
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
+        int before = ops == null ? 0 : scope.getManagedArrays().size();
         NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, writeIdx, narrow);
+        if (ops != null) {
+          ops.layerOps += scope.getManagedArrays().size() - before + KV_WRITES_PER_LAYER;
+          ops.layers++;
+        }
         next.attach(step);
         x.close();
         x = next;
       }
     }
+    // Each layer's input was closed and its output attached here: the scope holds as many arrays as before.
+    if (ops != null) ops.afterLayers = step.getManagedArrays().size();
     NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
     return weights.lmHead().apply(rmsNorm(last, weights.finalNorm()), narrow); // (B, vocab)
   }
+
+  /** In-place index_put ops of {@link KvCache#write} (K and V): they return no new array to count. */
+  private static final int KV_WRITES_PER_LAYER = 2;
 
   /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,

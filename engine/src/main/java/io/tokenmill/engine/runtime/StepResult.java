@@ -12,11 +12,59 @@ public final class StepResult implements AutoCloseable {
   private final NDManager step;
   private final NDArray logits;
   private final int vocab;
+  private final Ops ops;
+  private final long prepNanos;
 
-  StepResult(NDManager step, NDArray logits, int vocab) {
+  /**
+   * DJL ops one forward issued (see {@link DecoderModel#countOps}): {@code layerOps} over {@code layers}
+   * layer passes, {@code otherOps} outside the layers (input uploads, attention plan, RoPE rows,
+   * embedding, final norm, LM head). Written by the forward, read-only afterwards.
+   */
+  public static final class Ops {
+    long layerOps;
+    int layers;
+    long otherOps;
+    int afterLayers;
+
+    Ops() {}
+
+    public long layerOps() {
+      return layerOps;
+    }
+
+    public int layers() {
+      return layers;
+    }
+
+    public long otherOps() {
+      return otherOps;
+    }
+  }
+
+  StepResult(NDManager step, NDArray logits, int vocab, Ops ops, long prepNanos) {
     this.step = step;
     this.logits = logits;
     this.vocab = vocab;
+    this.ops = ops;
+    this.prepNanos = prepNanos;
+  }
+
+  /** The forward's op counts, or null when counting was off. */
+  public Ops ops() {
+    return ops;
+  }
+
+  /**
+   * Wall time the forward spent in Java before its first layer: the token, position and cache-row arrays,
+   * the attention plan, and their upload with the embedding lookup. Host work, in the engine's accounting.
+   */
+  public long prepNanos() {
+    return prepNanos;
+  }
+
+  /** Arrays alive in the step's memory scope now: op counting around work done on these logits. */
+  public int arraysInScope() {
+    return step.getManagedArrays().size();
   }
 
   /** The device array, for device-side sampling; valid until close. */

@@ -89,10 +89,6 @@ public final class DeviceSampler {
 
     NDArray max = x.max(new int[] {1}, true); // (S, 1); NaN propagates
     float[] maxHost = toHost(max).toFloatArray();
-    for (int i = 0; i < s; i++) {
-      if (out[i] == null) out[i] = problemOf(maxHost[i], vocab);
-    }
-
     int[] ids = new int[s];
     boolean anyGreedy = false;
     boolean anySampled = false;
@@ -103,6 +99,11 @@ public final class DeviceSampler {
     if (anyGreedy) {
       long[] argmax = toHost(x.argMax(1)).toLongArray(); // first maximum on ties: the lowest id
       for (int i = 0; i < s; i++) ids[i] = (int) argmax[i];
+    }
+    for (int i = 0; i < s; i++) {
+      if (out[i] != null) continue;
+      out[i] = rows.get(i).params().isGreedy() ? greedyProblemOf(maxHost[i], ids[i], vocab)
+          : problemOf(maxHost[i], vocab);
     }
     boolean[] onHost = new boolean[s];
     if (anySampled) drawSampled(x, max, rows, vocab, ids, out, onHost);
@@ -341,6 +342,18 @@ public final class DeviceSampler {
   }
 
   /** The oracle's messages for a row whose (penalised) maximum is not a finite number. */
+  /** As {@link io.tokenmill.engine.runtime.StepResult#greedy()} words it: greedy rows fail alike on every path. */
+  private static Outcome greedyProblemOf(float max, int argmax, int vocab) {
+    if (Float.isNaN(max)) return new Outcome(null, "logits hold NaN: the model produced a non-number");
+    if (max == Float.POSITIVE_INFINITY) {
+      return new Outcome(null, "logit[" + argmax + "] is +Infinity: the model overflowed");
+    }
+    if (max == Float.NEGATIVE_INFINITY) {
+      return new Outcome(null, "no token can be chosen: all " + vocab + " logits are -Infinity");
+    }
+    return null;
+  }
+
   private static Outcome problemOf(float max, int vocab) {
     if (Float.isNaN(max)) return new Outcome(null, "logits hold NaN: the model produced a non-number");
     if (max == Float.POSITIVE_INFINITY) return new Outcome(null, "a logit is +Infinity: the model overflowed");

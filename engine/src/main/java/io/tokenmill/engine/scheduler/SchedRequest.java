@@ -6,14 +6,15 @@ import java.util.Objects;
 
 /**
  * One sequence to generate, as the engine hands it to {@link Scheduler#add}: the prompt's token ids, the
- * output cap, and its arrival order. A prompt sampled {@code n} times is {@code n} requests with the same
+ * output cap, the token ids that end it (EOS unless ignored, plus the request's stop ids; see
+ * {@link StopChecker}), and its arrival order. A prompt sampled {@code n} times is {@code n} requests with the same
  * request id and prompt and sample indexes 0..n-1 (see {@link #samples}); they share the prompt's KV
  * blocks through prefix caching, not through any special case.
  *
  * <p>Priority is arrival: a smaller {@code arrival} is served first and preempted last.
  */
 public record SchedRequest(String requestId, int sampleIndex, int[] promptTokenIds, int maxNewTokens,
-    long arrival) {
+    long arrival, int[] stopTokenIds) {
 
   public SchedRequest {
     Objects.requireNonNull(requestId, "requestId");
@@ -22,6 +23,12 @@ public record SchedRequest(String requestId, int sampleIndex, int[] promptTokenI
     if (sampleIndex < 0) throw new IllegalArgumentException("negative sampleIndex for " + requestId);
     if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be >= 1 for " + requestId);
     promptTokenIds = promptTokenIds.clone(); // immutable: the scheduler hashes these into cached blocks
+    stopTokenIds = stopTokenIds == null ? new int[0] : stopTokenIds.clone();
+  }
+
+  /** A sequence that only the length limits end (no stop token ids). */
+  public SchedRequest(String requestId, int sampleIndex, int[] promptTokenIds, int maxNewTokens, long arrival) {
+    this(requestId, sampleIndex, promptTokenIds, maxNewTokens, arrival, null);
   }
 
   /** The {@code n} samples of one prompt, sample indexes 0..n-1, same arrival. */
@@ -37,6 +44,18 @@ public record SchedRequest(String requestId, int sampleIndex, int[] promptTokenI
   @Override
   public int[] promptTokenIds() {
     return promptTokenIds.clone();
+  }
+
+  /** A copy of the stop token ids. */
+  @Override
+  public int[] stopTokenIds() {
+    return stopTokenIds.clone();
+  }
+
+  /** Whether {@code token} is one of this sequence's stop token ids (no copy). */
+  boolean isStopToken(int token) {
+    for (int t : stopTokenIds) if (t == token) return true;
+    return false;
   }
 
   public int promptLength() {

@@ -7,11 +7,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Continuous-batching scheduler for one engine (one device), shaped like vLLM v1's: the engine loop calls
  * {@link #schedule()}, runs the returned batch on the model runner, samples, and calls
- * {@link #update}; then decides stops and calls {@link #finish}. Ids and counts only: no tensors.
+ * {@link #update}, which applies the token-level stops ({@link StopChecker}); text-level stops come back
+ * through {@link #finish}. Ids and counts only: no tensors.
  *
  * <p>Every step mixes, within {@code maxTokensPerStep} tokens and {@code maxRunning} sequences: one
  * decode token per running sequence, the next chunk of partially prefilled ones, and new (or preempted)
@@ -94,10 +96,13 @@ public final class Scheduler {
   /**
    * Applies a step's results: marks the scheduled tokens computed (registering completed blocks in the
    * prefix cache) and appends the sampled token of every sequence with {@code producesToken}. Returns the
-   * sequences this finished with FINISHED_LENGTH (maxNewTokens or maxModelLen reached). Entries of
-   * sequences finished or aborted since schedule() are ignored, as are extra entries in {@code sampled}.
+   * sequences this finished, as {@link StopChecker} decides: FINISHED_STOPPED (a stop token) or
+   * FINISHED_LENGTH (maxNewTokens or maxModelLen reached). Entries of sequences finished or aborted since
+   * schedule() are ignored, as are extra entries in {@code sampled}.
+   *
+   * @param forced sequences whose token was forced by the engine, not chosen by the model (never a stop)
    */
-  public List<FinishedSeq> update(SchedulerOutput out, Map<Integer, Integer> sampled) {
+  public List<FinishedSeq> update(SchedulerOutput out, Map<Integer, Integer> sampled, Set<Integer> forced) {
     if (out.isEmpty() && inFlight == null) return List.of();
     if (out != inFlight) throw new IllegalStateException("update() takes the output of the last schedule()");
     for (ScheduledSeq e : out.scheduled()) { // validate before mutating anything
@@ -113,15 +118,20 @@ public final class Scheduler {
       s.numComputed = e.endPosition();
       blocks.commit(s.table, s::tokenAt, s.numComputed);
       if (!e.producesToken()) continue;
-      s.append(sampled.get(e.seqId()));
-      // NOTE: length limits are checked before any stop token, like vLLM's check_stop: a sequence at its
-      // cap is FINISHED_LENGTH even if the engine would also have stopped it.
-      if (s.numOutput() >= s.request.maxNewTokens() || s.length() >= config.maxModelLen()) {
+      int token = sampled.get(e.seqId());
+      s.append(token);
+      SeqStatus stop = StopChecker.check(s, token, forced.contains(e.seqId()), config.maxModelLen());
+      if (stop != null) {
         running.remove(s);
-        done.add(retire(s, SeqStatus.FINISHED_LENGTH, null));
+        done.add(retire(s, stop, null));
       }
     }
     return done;
+  }
+
+  /** {@link #update(SchedulerOutput, Map, Set)} with no forced tokens. */
+  public List<FinishedSeq> update(SchedulerOutput out, Map<Integer, Integer> sampled) {
+    return update(out, sampled, Set.of());
   }
 
   /** Finishes a live sequence (stop token, stop string, abort...) and frees its blocks now; null if gone. */

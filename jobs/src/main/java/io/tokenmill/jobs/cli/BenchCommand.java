@@ -6,21 +6,24 @@ import com.google.gson.JsonObject;
 import io.tokenmill.engine.bench.DecodeBenchmark;
 import io.tokenmill.engine.bench.ReasoningWorkloadBenchmark;
 import io.tokenmill.engine.bench.Roofline;
+import io.tokenmill.engine.inference.LoadedModel;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.model.ModelDir;
 import io.tokenmill.engine.runtime.ComputeDevice;
-import io.tokenmill.engine.runtime.DecoderModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tokenmill bench}: prefill and decode tokens/s per batch size, each judged against this
- * machine's roofline measured in the same run; the table is printed and saved as JSON.
+ * {@code tokenmill bench}: prefill and decode tokens/s per batch size through the engine (greedy, and with
+ * {@code --sampled} also temperature 0.6 / top-p 0.95), each judged against this machine's roofline
+ * measured in the same run, with host ms per decode step and DJL ops per layer per step; the table is
+ * printed and saved as JSON.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure engine prefill/decode throughput against this machine's roofline.")
@@ -66,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "workload seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--sampled", description = "also decode sampled (temperature 0.6, top-p 0.95), next to greedy")
+  boolean sampled;
+
   @Override
   public Integer call() throws Exception {
     if (workload.equals("reasoning")) return reasoning();
@@ -77,31 +83,46 @@ final class BenchCommand implements Callable<Integer> {
     int elemBytes = dev.dataType().getNumOfBytes();
     System.out.printf("read bandwidth %.1f GB/s, matmul %.1f GFLOP/s, threads %s%n", roof.readBytesPerSecond() / 1e9,
         roof.matmulFlopsPerSecond() / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"));
-    long t0 = System.nanoTime();
+    int maxBatch = java.util.Arrays.stream(batches).max().orElse(1);
+    List<DecodeBenchmark.Mode> modes = sampled ? List.of(DecodeBenchmark.Mode.GREEDY, DecodeBenchmark.Mode.SAMPLED)
+        : List.of(DecodeBenchmark.Mode.GREEDY);
     JsonObject json = new JsonObject();
-    try (DecoderModel m = DecoderModel.load(config, model, dev)) {
-      double loadSeconds = (System.nanoTime() - t0) / 1e9;
+    try (LoadedModel m = LoadedModel.open(model, dev, DecodeBenchmark.options(maxBatch, promptLen, gen))) {
+      double loadSeconds = m.loadMillis() / 1e3;
       System.out.printf("model %s: %s, %,d parameters, %.2f GB per decode step, loaded in %.1f s%n", model,
           config.modelType(), config.parameterCount(), Roofline.weightBytesPerStep(config, elemBytes) / 1e9, loadSeconds);
-      DecodeBenchmark.run(m, Math.min(2, batches[0]), Math.min(16, promptLen), 4, 1); // warm-up
-      System.out.printf("%6s %14s %14s %10s %16s %8s%n", "batch", "prefill tok/s", "decode tok/s", "ms/step",
-          "roofline tok/s", "ratio");
+      for (DecodeBenchmark.Mode mode : modes) { // warm-up
+        DecodeBenchmark.run(m, mode, Math.min(2, batches[0]), Math.min(16, promptLen), 4, 1);
+      }
+      System.out.println("host ms: step wall time outside native compute (scheduling, inputs, stop checks); "
+          + "ops: DJL ops per layer per decode step, and per step outside the layers (embedding, head, sampling)");
+      System.out.printf("%6s %8s %14s %14s %10s %8s %10s %10s %16s %8s%n", "batch", "mode", "prefill tok/s",
+          "decode tok/s", "ms/step", "host ms", "ops/layer", "other ops", "roofline tok/s", "ratio");
       JsonArray rows = new JsonArray();
       for (int b : batches) {
-        DecodeBenchmark.Result r = DecodeBenchmark.run(m, b, promptLen, gen, 42 + b);
-        double ceiling = roof.decodeTokensPerSecond(config, b, elemBytes);
-        String bound = roof.bandwidthBound(config, b, elemBytes) <= roof.computeBound(config) ? "bw" : "flops";
-        System.out.printf("%6d %14.1f %14.1f %10.1f %11.1f (%s) %7.0f%%%n", b, r.prefillTokensPerSecond(),
-            r.decodeTokensPerSecond(), r.msPerDecodeStep(), ceiling, bound, 100 * r.decodeTokensPerSecond() / ceiling);
-        JsonObject row = new JsonObject();
-        row.addProperty("batch", b);
-        row.addProperty("prefill_tok_s", r.prefillTokensPerSecond());
-        row.addProperty("decode_tok_s", r.decodeTokensPerSecond());
-        row.addProperty("ms_per_decode_step", r.msPerDecodeStep());
-        row.addProperty("roofline_tok_s", ceiling);
-        row.addProperty("roofline_bound", bound);
-        row.addProperty("ratio_to_roofline", r.decodeTokensPerSecond() / ceiling);
-        rows.add(row);
+        for (DecodeBenchmark.Mode mode : modes) {
+          DecodeBenchmark.Result r = DecodeBenchmark.run(m, mode, b, promptLen, gen, 42 + b);
+          double ceiling = roof.decodeTokensPerSecond(config, b, elemBytes);
+          String bound = roof.bandwidthBound(config, b, elemBytes) <= roof.computeBound(config) ? "bw" : "flops";
+          System.out.printf("%6d %8s %14.1f %14.1f %10.1f %8.2f %10.1f %10.1f %11.1f (%s) %7.0f%%%n", b,
+              mode.name().toLowerCase(java.util.Locale.ROOT), r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
+              r.msPerDecodeStep(), r.hostMsPerDecodeStep(), r.opsPerLayer(), r.otherOpsPerStep(), ceiling, bound,
+              100 * r.decodeTokensPerSecond() / ceiling);
+          JsonObject row = new JsonObject();
+          row.addProperty("batch", b);
+          row.addProperty("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+          row.addProperty("prefill_tok_s", r.prefillTokensPerSecond());
+          row.addProperty("decode_tok_s", r.decodeTokensPerSecond());
+          row.addProperty("ms_per_decode_step", r.msPerDecodeStep());
+          row.addProperty("host_ms_per_decode_step", r.hostMsPerDecodeStep());
+          row.addProperty("runner_ms_per_decode_step", r.runnerSecondsPerStep() * 1000);
+          row.addProperty("ops_per_layer_per_step", r.opsPerLayer());
+          row.addProperty("other_ops_per_step", r.otherOpsPerStep());
+          row.addProperty("roofline_tok_s", ceiling);
+          row.addProperty("roofline_bound", bound);
+          row.addProperty("ratio_to_roofline", r.decodeTokensPerSecond() / ceiling);
+          rows.add(row);
+        }
       }
       json.addProperty("model", model.toString());
       json.addProperty("model_type", config.modelType());
@@ -127,9 +148,9 @@ final class BenchCommand implements Callable<Integer> {
     java.util.Arrays.sort(lens);
     System.out.printf("workload: %d requests, output tokens %d..%d (median %d, total %d), max batch %d, %s%n",
         requests, lens[0], lens[lens.length - 1], lens[lens.length / 2], w.totalOutputTokens(), maxBatch, dev);
-    try (DecoderModel m = DecoderModel.load(config, model, dev)) {
-      ReasoningWorkloadBenchmark.run(m, ReasoningWorkloadBenchmark.workload(8, 8, 16, 10, config.vocabSize(), 0), 4); // warm-up
-      var r = ReasoningWorkloadBenchmark.run(m, w, maxBatch);
+    {
+      ReasoningWorkloadBenchmark.run(model, dev, ReasoningWorkloadBenchmark.workload(8, 8, 16, 10, config.vocabSize(), 0), 4); // warm-up
+      var r = ReasoningWorkloadBenchmark.run(model, dev, w, maxBatch);
       System.out.printf("%-12s %10s %12s %10s %8s%n", "mode", "seconds", "output tok/s", "occupancy", "steps");
       System.out.printf("%-12s %10.1f %12.1f %10.2f %8d%n", "continuous", r.continuous().seconds(),
           r.continuous().tokensPerSecond(), r.continuous().occupancy(), r.continuous().steps());

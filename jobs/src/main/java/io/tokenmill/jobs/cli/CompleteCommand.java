@@ -3,23 +3,25 @@ package io.tokenmill.jobs.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonArray;
-import io.tokenmill.engine.generate.GreedyGenerator;
+import io.tokenmill.engine.inference.GenerationRequest;
+import io.tokenmill.engine.inference.GenerationResult;
+import io.tokenmill.engine.inference.LoadedModel;
 import io.tokenmill.engine.model.ModelDir;
 import io.tokenmill.engine.runtime.ComputeDevice;
-import io.tokenmill.engine.runtime.DecoderModel;
+import io.tokenmill.engine.reasoning.FinishReason;
+import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.tokenizer.ChatMessage;
 import io.tokenmill.engine.tokenizer.ChatTemplate;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tokenmill complete}: one prompt through the engine alone, greedy. */
+/** {@code tokenmill complete}: one prompt through the engine alone ({@link LoadedModel}), greedy. */
 @Command(name = "complete", mixinStandardHelpOptions = true,
     description = "Complete one prompt with the engine alone (greedy decoding).")
 final class CompleteCommand implements Callable<Integer> {
@@ -54,16 +56,15 @@ final class CompleteCommand implements Callable<Integer> {
   String device;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (!format.equals("text") && !format.equals("json")) {
       throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
     }
     if (chat && input.text == null) throw new IllegalArgumentException("--chat needs --prompt TEXT");
     ModelDir dir = ModelDir.open(model);
-    try (ModelTokenizer tok = dir.tokenizer();
-        DecoderModel decoder = DecoderModel.load(dir.config(), model, ComputeDevice.parse(device))) {
-      String promptText = null;
-      int[] promptIds;
+    String promptText = null;
+    int[] promptIds;
+    try (ModelTokenizer tok = dir.tokenizer()) { // the prompt's length sizes the engine below
       if (input.ids != null) {
         promptIds = input.ids;
       } else {
@@ -78,29 +79,34 @@ final class CompleteCommand implements Callable<Integer> {
         }
         promptIds = tok.encode(promptText);
       }
-      if (promptIds.length == 0) throw new IllegalArgumentException("the prompt is empty");
-      int limit = dir.config().maxPositionEmbeddings();
-      if (promptIds.length + maxNewTokens > limit) {
-        throw new IllegalArgumentException("prompt (" + promptIds.length + " tokens) + --max-new-tokens "
-            + maxNewTokens + " exceeds max_position_embeddings " + limit);
-      }
-      int[] eos = dir.eosIds(tok);
+    }
+    if (promptIds.length == 0) throw new IllegalArgumentException("the prompt is empty");
+    int limit = dir.config().maxPositionEmbeddings();
+    if (promptIds.length + maxNewTokens > limit) {
+      throw new IllegalArgumentException("prompt (" + promptIds.length + " tokens) + --max-new-tokens "
+          + maxNewTokens + " exceeds max_position_embeddings " + limit);
+    }
+    // One sequence: KV blocks are capped to what it can use; the whole prompt is prefilled in one step.
+    LoadedModel.Options options = LoadedModel.Options.builder().optMaxBatch(1)
+        .optMaxSeqLen(promptIds.length + maxNewTokens).optMaxTokensPerStep(promptIds.length).build();
+    try (LoadedModel loaded = LoadedModel.open(model, ComputeDevice.parse(device), options)) {
+      SamplingParams greedy = SamplingParams.builder().optTemperature(0).optMaxNewTokens(maxNewTokens).build();
       long t0 = System.nanoTime();
-      int[] completion = new GreedyGenerator(decoder).generate(List.of(promptIds), maxNewTokens, eos).get(0);
+      GenerationResult r = loaded.engine().submit(new GenerationRequest("complete", promptIds, greedy))
+          .results().get().get(0);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      boolean stopped = completion.length > 0 && Arrays.stream(eos).anyMatch(e -> e == completion[completion.length - 1]);
-      int[] visible = stopped ? Arrays.copyOf(completion, completion.length - 1) : completion;
-      String text = tok.decode(visible, true);
+      if (r.error() != null) throw new IllegalArgumentException(r.error());
+      boolean stopped = r.finishReason() == FinishReason.STOP;
       if (format.equals("text")) {
-        System.out.println(text);
+        System.out.println(r.text());
       } else {
         JsonObject o = new JsonObject();
         if (promptText != null) o.addProperty("prompt_text", promptText);
         o.add("prompt_ids", toJson(promptIds));
-        o.add("completion_ids", toJson(completion));
-        o.addProperty("text", text);
+        o.add("completion_ids", toJson(r.outputIds()));
+        o.addProperty("text", r.text());
         o.addProperty("finish_reason", stopped ? "stop" : "length");
-        o.addProperty("device", decoder.device().toString());
+        o.addProperty("device", loaded.deviceName());
         o.addProperty("seconds", seconds);
         System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(o));
       }

@@ -2,6 +2,7 @@ package io.tokenmill.udfs.exec;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.tokenmill.engine.inference.LoadedModel;
 import io.tokenmill.engine.make.ModelMaker;
 import io.tokenmill.engine.runtime.ComputeDevice;
 import io.tokenmill.engine.tokenizer.ChatFormat;
@@ -41,6 +42,34 @@ class EngineCacheTest {
   static EngineCache.Key key(int maxBatch) {
     return new EngineCache.Key(model, ComputeDevice.cpu(),
         new EngineSettings(maxBatch, 0, 4L << 20, 0.5, 16, 0, 0, 0), "auto");
+  }
+
+  /**
+   * The executors load through the engine's front door: the same directory and settings give the
+   * same reasoning format, EOS ids and engine sizing as {@link LoadedModel#open} (the CLI's and the
+   * benchmarks' path), for the detected format and for an explicit one.
+   */
+  @Test
+  void executorsLoadExactlyAsTheFrontDoorDoes() {
+    Path tiny = Path.of("..", "data-samples", "models", "tiny-reasoner").toAbsolutePath().normalize();
+    for (Path dir : new Path[] {model, tiny}) {
+      for (String format : new String[] {"auto", "none"}) {
+        EngineSettings s = new EngineSettings(3, 100, 4L << 20, 0.5, 16, 0, 0, 0);
+        EngineCache.Key k = new EngineCache.Key(dir, ComputeDevice.cpu(), s, format);
+        try (EngineCache.Lease lease = EngineCache.acquire(k);
+            LoadedModel direct = LoadedModel.open(dir, ComputeDevice.cpu(), EngineCache.options(s, format))) {
+          LoadedEngine cached = lease.engine();
+          assertEquals(direct.format(), cached.format(), dir + " " + format);
+          assertArrayEquals(direct.eosIds(), cached.model().eosIds(), dir + " " + format);
+          assertEquals(direct.engineConfig(), cached.model().engineConfig(), dir + " " + format);
+          assertEquals(100, cached.maxSeqLen());
+        }
+      }
+    }
+    try (EngineCache.Lease lease = EngineCache.acquire(new EngineCache.Key(tiny, ComputeDevice.cpu(),
+        new EngineSettings(3, 0, 4L << 20, 0.5, 16, 0, 0, 0), "auto"))) {
+      assertEquals(io.tokenmill.engine.reasoning.ReasoningFormat.DEEPSEEK_R1, lease.engine().format());
+    }
   }
 
   @Test

@@ -1,0 +1,130 @@
+package io.tokenmill.engine.inference;
+
+import io.tokenmill.engine.runtime.DecoderModel;
+import io.tokenmill.engine.runtime.KvCache;
+import io.tokenmill.engine.runtime.StepBatch;
+import io.tokenmill.engine.runtime.StepResult;
+import io.tokenmill.engine.sampling.DeviceSampler;
+import io.tokenmill.engine.sampling.SampledToken;
+import io.tokenmill.engine.sampling.SamplingParams;
+import io.tokenmill.engine.sampling.TokenCounts;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine's model runner (vLLM v1's {@code GPUModelRunner} role): a step batch in, sampled token ids
+ * out. It owns the only NDArrays of the inference path — the model, the paged KV cache, the step's
+ * logits — and samples every row on the device through {@link DeviceSampler} (greedy and sampled rows
+ * alike), so only O(B) values come back to Java. It knows nothing of requests, stop conditions or text.
+ *
+ * <p>Rows are given per sequence of the batch: {@link Row#NONE} (a prefill chunk that ends before the
+ * sequence's last token: its logits are ignored), {@link Row#forced} (the engine already knows the
+ * token: a thinking-budget transition) or {@link Row#sample}. A row whose logits hold NaN or +Infinity,
+ * or only -Infinity, gets no token but a problem, on the greedy path as on the sampling path.
+ *
+ * <p>Not thread-safe: called by the engine thread only.
+ */
+final class ModelRunner implements AutoCloseable {
+
+  /** What one sequence of a step needs from its logits. */
+  record Row(Kind kind, int forcedToken, SamplingParams params, TokenCounts history, double uniform) {
+    enum Kind { NONE, FORCED, SAMPLE }
+
+    static final Row NONE = new Row(Kind.NONE, -1, null, null, 0);
+
+    static Row forced(int token) {
+      return new Row(Kind.FORCED, token, null, null, 0);
+    }
+
+    /** @param uniform the row's draw, a pure function of (seed, request, sample, token index) */
+    static Row sample(SamplingParams params, TokenCounts history, double uniform) {
+      return new Row(Kind.SAMPLE, -1, params, history, uniform);
+    }
+  }
+
+  /**
+   * A step's outcome, aligned with the batch: {@code tokens[i]} (-1 for NONE rows and failed rows),
+   * {@code logprobs[i]} (when the row asked; forced tokens carry a NaN logprob), {@code problems[i]}
+   * (why row i has no token, else null); {@code nanos} the wall time of forward + sampling,
+   * {@code prepNanos} the Java-side input building inside it; op counts when counting is on, else -1.
+   */
+  record Output(int[] tokens, SampledToken[] logprobs, String[] problems, long nanos, long prepNanos,
+      long layerOps, int layers, long otherOps) {}
+
+  private final DecoderModel model;
+  private final KvCache cache;
+  private final DeviceSampler sampler;
+  private volatile boolean countOps;
+
+  ModelRunner(DecoderModel model, int numBlocks, int blockSize, int maxSeqLen) {
+    this.model = model;
+    this.cache = model.newKvCache(numBlocks, blockSize, maxSeqLen);
+    this.sampler = new DeviceSampler(model.device().isGpu());
+  }
+
+  int kvBlocks() {
+    return cache.numBlocks();
+  }
+
+  DecoderModel model() {
+    return model;
+  }
+
+  /** Counts DJL ops per forward and per sampling call from now on (benchmarks, tests). */
+  void countOps(boolean on) {
+    countOps = on;
+    model.countOps(on);
+  }
+
+  /** One forward over {@code batch}, then one device sampling call for every row that produces a token. */
+  Output execute(StepBatch batch, Row[] rows) {
+    long t0 = System.nanoTime();
+    int b = rows.length;
+    int[] tokens = new int[b];
+    SampledToken[] logprobs = new SampledToken[b];
+    String[] problems = new String[b];
+    java.util.Arrays.fill(tokens, -1);
+    try (StepResult r = model.forward(cache, batch)) {
+      boolean counting = countOps && r.ops() != null;
+      int arraysBefore = counting ? r.arraysInScope() : 0;
+      // NOTE: every row goes to the sampler, those that need no token as greedy rows whose outcome is
+      // dropped: the sampler then reads the logits in place instead of gathering the wanted rows
+      // (a B x V copy); an argmax over a few extra rows costs less.
+      List<DeviceSampler.Row> sampleRows = new ArrayList<>(b);
+      boolean anyToSample = false;
+      for (int i = 0; i < b; i++) {
+        Row row = rows[i];
+        if (row.kind() == Row.Kind.SAMPLE) {
+          sampleRows.add(new DeviceSampler.Row(i, row.params(), row.history(), row.uniform()));
+          anyToSample = true;
+        } else {
+          sampleRows.add(new DeviceSampler.Row(i, SamplingParams.GREEDY, null, 0));
+        }
+      }
+      DeviceSampler.Outcome[] outcomes = anyToSample ? sampler.sample(r.logits(), sampleRows) : null;
+      for (int i = 0; i < b; i++) {
+        Row row = rows[i];
+        if (row.kind() == Row.Kind.FORCED) {
+          tokens[i] = row.forcedToken();
+          logprobs[i] = SampledToken.of(row.forcedToken()); // not sampled: a NaN logprob
+        } else if (row.kind() == Row.Kind.SAMPLE) {
+          DeviceSampler.Outcome o = outcomes[i];
+          if (o.problem() != null) {
+            problems[i] = o.problem();
+          } else {
+            tokens[i] = o.token().tokenId();
+            logprobs[i] = o.token();
+          }
+        }
+      }
+      long otherOps = counting ? r.ops().otherOps() + r.arraysInScope() - arraysBefore : -1;
+      return new Output(tokens, logprobs, problems, System.nanoTime() - t0, r.prepNanos(),
+          counting ? r.ops().layerOps() : -1, counting ? r.ops().layers() : 0, otherOps);
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+  }
+}

@@ -1,0 +1,82 @@
+package io.tokenmill.engine.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.tokenmill.engine.generate.GreedyGenerator;
+import io.tokenmill.engine.make.ModelMaker;
+import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.engine.weights.DType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link DecoderModel#countOps}: the DJL ops a decode step issues per layer, against a count made by
+ * reading {@code DecoderModel.layer} (the reference), the same at every batch size, for every layer.
+ *
+ * <p>Per layer of a decode step (one attention group, no mask): input RMSNorm 6 (square, mean, +eps,
+ * sqrt, div, ×w), qkv GEMM 1 (+1 bias add in Qwen2), reshape 1, q|k and v slices 2, [Qwen3 q/k RMSNorm
+ * 6], RoPE 6 (reshape, ×R, reshape, ×cos, ×sin, +), q and k slices 2, K/V cache writes 4 (two reshapes,
+ * two in-place index_put), attention 16 (two row gathers, two reshape+transpose views, query grouping
+ * 3, K·q, softmax, transpose, ·V, reshape, transpose, reshape), o GEMM + residual add 2, post RMSNorm 6,
+ * gate|up GEMM 1 (one per 2048-column chunk, + a concat when chunked), two slices 2, SiLU and product 3
+ * (sigmoid, ×, ×up), down GEMM + residual add 2. Qwen2 without chunking: 55; Qwen3: 60.
+ */
+class OpCountTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void tinyReasonerDecodeStepIssues55OpsPerLayer() {
+    Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
+    assertEquals(List.of(55L), decodeOpsPerLayer(dir, 1));
+    assertEquals(List.of(55L), decodeOpsPerLayer(dir, 3));
+  }
+
+  @Test
+  void qwen3DecodeStepIssues60OpsPerLayer() throws Exception {
+    Path out = tmp.resolve("q3");
+    ModelMaker.make(Path.of("..", "conf", "models", "qwen3-0.6b"), out,
+        new ModelMaker.Options(9, DType.F32, Map.of("num_hidden_layers", "2", "vocab_size", "600",
+            "hidden_size", "64", "intermediate_size", "128", "num_attention_heads", "4", "num_key_value_heads", "2",
+            "head_dim", "16", "max_position_embeddings", "2048"), null, 1L << 30, false));
+    assertEquals(List.of(60L), decodeOpsPerLayer(out, 2));
+  }
+
+  @Test
+  void countingIsOffByDefault() {
+    Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
+    try (DecoderModel model = DecoderModel.load(ModelDir.open(dir).config(), dir, ComputeDevice.cpu())) {
+      List<StepResult.Ops> seen = new ArrayList<>();
+      new GreedyGenerator(model).generate(List.of(new int[] {5, 6, 7}), 3, new int[0], (s, r) -> seen.add(r.ops()));
+      assertEquals(3, seen.size());
+      seen.forEach(o -> assertNull(o));
+    }
+  }
+
+  /** Distinct per-layer op counts over the decode steps of a greedy run of {@code batch} equal-length prompts. */
+  private static List<Long> decodeOpsPerLayer(Path dir, int batch) {
+    ModelDir md = ModelDir.open(dir);
+    try (DecoderModel model = DecoderModel.load(md.config(), dir, ComputeDevice.cpu())) {
+      model.countOps(true);
+      List<int[]> prompts = new ArrayList<>();
+      for (int b = 0; b < batch; b++) prompts.add(new int[] {10 + b, 20, 30, 40, 50});
+      List<Long> perLayer = new ArrayList<>();
+      int[] steps = {0};
+      new GreedyGenerator(model).generate(prompts, 6, new int[0], (seqs, r) -> {
+        if (steps[0]++ == 0) return; // the prefill
+        StepResult.Ops ops = r.ops();
+        assertEquals(md.config().numLayers(), ops.layers());
+        assertEquals(0, ops.layerOps() % ops.layers(), "every layer issues the same ops");
+        assertTrue(ops.otherOps() > 0);
+        long n = ops.layerOps() / ops.layers();
+        if (!perLayer.contains(n)) perLayer.add(n);
+      });
+      assertEquals(6, steps[0]);
+      return perLayer;
+    }
+  }
+}
