@@ -14,6 +14,7 @@ import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
+import io.tokenmill.jobs.run.RunIdentity;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.RunTotals;
 import io.tokenmill.jobs.run.WaveCommitter;
@@ -106,6 +107,7 @@ public final class SparkRunner {
     }
 
     store.prepare(s.outputMode());
+    store.checkIdentity(RunIdentity.of(s), RunIdentity::warn); // refuses resuming other settings
     store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
     Dataset<Row> pending = unique;
     Map<String, Set<Integer>> partial = new HashMap<>();
