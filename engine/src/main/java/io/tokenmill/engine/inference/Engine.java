@@ -80,17 +80,20 @@ public final class Engine implements AutoCloseable {
     final StopStringMatcher stops;
     final StreamDecoder decoder;
     final List<SampledToken> logprobs; // aligned with the output tokens when requested
+    final int transitionLength; // tokens of the transition text a thinking budget forces before </think>
+    int forcedEmitted; // forced tokens (transition, </think>, after-think) that became output
     boolean stopped;
     String stopText;
     long firstScheduledNanos = -1;
     long firstTokenNanos = -1;
 
-    Seq(RequestHandle handle, int sample, ThinkingController thinking, StopStringMatcher stops,
+    Seq(RequestHandle handle, int sample, ThinkingController thinking, int transitionLength, StopStringMatcher stops,
         StreamDecoder decoder) {
       this.handle = handle;
       this.sample = sample;
       this.counts = new TokenCounts(handle.request().promptIds());
       this.thinking = thinking;
+      this.transitionLength = transitionLength;
       this.stops = stops;
       this.decoder = decoder;
       this.logprobs = handle.request().params().logprobs() != null ? new ArrayList<>() : null;
@@ -252,15 +255,16 @@ public final class Engine implements AutoCloseable {
     GenerationRequest r = h.request();
     ReasoningFormat f = format.effective(r.reasoning().enableThinking());
     ThinkingController thinking = null;
+    int[] transition = new int[0];
     if (tokenizer != null) {
-      int[] transition = r.reasoning().transitionText().isEmpty() ? new int[0]
+      transition = r.reasoning().transitionText().isEmpty() ? new int[0]
           : tokenizer.encode(r.reasoning().transitionText());
       thinking = new ThinkingController(f, tokenizer.thinkStartId(), tokenizer.thinkEndId(),
           f.startsInsideThink(r.reasoning().enableThinking()), r.reasoning().thinkingBudget(),
           r.reasoning().answerBudget(), transition, afterThinkIds);
     }
     boolean needText = tokenizer != null && !r.params().stopStrings().isEmpty();
-    return new Seq(h, sample, thinking, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
+    return new Seq(h, sample, thinking, transition.length, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
         needText ? new StreamDecoder(tokenizer, true) : null);
   }
 
@@ -395,6 +399,7 @@ public final class Engine implements AutoCloseable {
   private boolean accept(Seq seq, int token, boolean forced) {
     var p = seq.handle.request().params();
     seq.counts.add(token);
+    if (forced) seq.forcedEmitted++;
     if (!forced) {
       boolean eos = !p.ignoreEos() && contains(eosIds, token);
       if (eos || contains(p.stopTokenIds(), token)) {
@@ -432,7 +437,7 @@ public final class Engine implements AutoCloseable {
     int[] out = f.outputTokenIds();
     GenerationResult result;
     if (forcedReason != null) {
-      result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, null, null, null, 0, 0,
+      result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, null, null, null, 0, 0, 0,
           forcedReason, error, null, queue, ttft, latency);
     } else {
       boolean stopped = seq.stopped;
@@ -449,6 +454,7 @@ public final class Engine implements AutoCloseable {
       String answer = null;
       int reasoningTokens = 0;
       int answerTokens = visible;
+      int transitionTokens = 0;
       FinishReason reason = FinishReason.resolve(stopped, hitLength, seq.thinking != null && seq.thinking.budgetForced());
       if (tokenizer != null) {
         text = seq.stopText != null ? seq.stopText : tokenizer.decode(shown, true);
@@ -466,13 +472,18 @@ public final class Engine implements AutoCloseable {
         }
         reasoning = rr.reasoning();
         answer = rr.answer();
-        reasoningTokens = rr.reasoningTokens();
-        answerTokens = rr.answerTokens();
+        // The controller counts forced tokens with the part they belong to (transition + </think> as reasoning,
+        // the after-think tokens as answer); the result reports them apart, so reasoning_tokens never exceeds
+        // the thinking budget and both counts are what the model sampled.
+        int forcedInReasoning = Math.min(seq.forcedEmitted, seq.transitionLength + 1);
+        reasoningTokens = rr.reasoningTokens() - forcedInReasoning;
+        answerTokens = rr.answerTokens() - (seq.forcedEmitted - forcedInReasoning);
+        transitionTokens = seq.forcedEmitted;
         reason = rr.finishReason();
       }
       List<SampledToken> lp = seq.logprobs == null ? null : List.copyOf(seq.logprobs);
       result = new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, text, reasoning, answer,
-          reasoningTokens, answerTokens, reason, null, lp, queue, ttft, latency);
+          reasoningTokens, answerTokens, transitionTokens, reason, null, lp, queue, ttft, latency);
       finishedSamples++;
       outputTokens += out.length;
     }

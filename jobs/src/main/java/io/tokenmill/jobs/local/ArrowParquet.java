@@ -105,6 +105,10 @@ public final class ArrowParquet {
         public void schema(VectorSchemaRoot root) throws IOException {
           for (OutputSchema.Column c : OutputSchema.COLUMNS) {
             FieldVector v = root.getVector(c.name());
+            if (v == null && OutputSchema.ADDED_LATER.contains(c.name())) { // an older output: read as null
+              vectors.add(null);
+              continue;
+            }
             if (v == null) throw new IOException(f + " has no column " + c.name() + " (not a Tokenmill output?)");
             vectors.add(v);
           }
@@ -115,7 +119,7 @@ public final class ArrowParquet {
           for (int i = 0; i < root.getRowCount(); i++) {
             Object[] values = new Object[vectors.size()];
             for (int c = 0; c < values.length; c++) {
-              Object o = vectors.get(c).getObject(i);
+              Object o = vectors.get(c) == null ? null : vectors.get(c).getObject(i);
               values[c] = o instanceof Text t ? t.toString() : o;
             }
             out.add(ResultRow.fromValues(values));

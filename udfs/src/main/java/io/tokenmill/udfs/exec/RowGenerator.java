@@ -194,11 +194,11 @@ public final class RowGenerator {
     }
     return new ResultRow(row.id(), r.sample(), promptText, r.reasoning(), r.answer(), score.extracted(),
         score.correct(), row.reference(), finish, r.promptTokens(), r.reasoningTokens(), r.answerTokens(),
-        Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
+        r.transitionTokens(), Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
   }
 
   private ResultRow errorRow(PromptRow row, int sample, String promptText, int promptTokens, String error) {
     return new ResultRow(row.id(), sample, promptText, null, null, null, null, row.reference(), "error",
-        promptTokens, 0, 0, 0, 0, ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
+        promptTokens, 0, 0, 0, 0, 0, ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
   }
 }

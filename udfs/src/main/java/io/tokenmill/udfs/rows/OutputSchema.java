@@ -28,6 +28,7 @@ public final class OutputSchema {
       new Column("prompt_tokens", Type.INT, false),
       new Column("reasoning_tokens", Type.INT, false),
       new Column("answer_tokens", Type.INT, false),
+      new Column("transition_tokens", Type.INT, false),
       new Column("ttft_ms", Type.LONG, false),
       new Column("latency_ms", Type.LONG, false),
       new Column("model", Type.STRING, false),
@@ -38,6 +39,12 @@ public final class OutputSchema {
 
   /** Columns whose values depend on timing or on where/when a row ran, not on what was generated. */
   public static final List<String> PROVENANCE = List.of("ttft_ms", "latency_ms", "device", "run_id", "attempt");
+
+  /**
+   * Columns outputs written by earlier versions lack; readers take them as null (a count as 0), so such an
+   * output can still be resumed and summarised.
+   */
+  public static final List<String> ADDED_LATER = List.of("transition_tokens");
 
   private OutputSchema() {}
 
