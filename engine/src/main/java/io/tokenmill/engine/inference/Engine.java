@@ -12,6 +12,7 @@ import io.tokenmill.engine.runtime.StepBatch;
 import io.tokenmill.engine.runtime.StepResult;
 import io.tokenmill.engine.sampling.DeviceSampler;
 import io.tokenmill.engine.sampling.SampleRandom;
+import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.sampling.SampledToken;
 import io.tokenmill.engine.sampling.StopStringMatcher;
 import io.tokenmill.engine.sampling.TokenCounts;
@@ -365,7 +366,8 @@ public final class Engine implements AutoCloseable {
         }
         GenerationRequest req = seq.handle.request();
         var params = req.params();
-        if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null) {
+        int[] banned = seq.counts.outputLength() < params.minTokens() ? endIds(params) : null;
+        if (params.isGreedy() && !params.hasPenalties() && params.logprobs() == null && banned == null) {
           // Plain greedy: one device argmax for the whole batch.
           if (greedy == null) greedy = r.greedy();
           if (greedy.problems()[i] != null) {
@@ -376,7 +378,7 @@ public final class Engine implements AutoCloseable {
           continue;
         }
         double u = SampleRandom.uniform(params.seed(), req.id(), seq.sample, seq.counts.outputLength());
-        rows.add(new DeviceSampler.Row(i, params, seq.counts, u));
+        rows.add(new DeviceSampler.Row(i, params, seq.counts, u, banned));
         rowSeqIds.add(s.seqId());
       }
       // Everything else is sampled on the device in one batch: only ids (and asked-for logprobs) come back.
@@ -393,6 +395,15 @@ public final class Engine implements AutoCloseable {
         sampled.put(seqId, o.token().tokenId());
       }
     }
+  }
+
+  /** The ids that end a sample of these params (EOS unless ignored, stop token ids): banned before min_tokens. */
+  private int[] endIds(SamplingParams p) {
+    int[] stops = p.stopTokenIds();
+    int[] eos = p.ignoreEos() ? new int[0] : eosIds;
+    int[] all = Arrays.copyOf(eos, eos.length + stops.length);
+    System.arraycopy(stops, 0, all, eos.length, stops.length);
+    return all;
   }
 
   /** Applies one new token to a sample's state; true when the sample must stop now. */
