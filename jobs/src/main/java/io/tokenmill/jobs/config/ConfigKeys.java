@@ -26,6 +26,7 @@ public final class ConfigKeys {
       key("output.path", null, "output directory: rows/ (Parquet) and run_summary.json"),
       key("output.mode", "resume", "resume (skip ids already committed; refused when settings that determine row content differ), overwrite, fail_if_exists"),
       key("output.lock_timeout_s", 120, "a run's lock on output.path (OUTPUT/_lock) whose heartbeat is older than this is taken over"),
+      key("output.keep_columns", "all", "input columns each output row carries ahead of the output columns: all, none, or a list [a, b]"),
       key("output.prompt_text", true, "fill the prompt_text column with the rendered prompt"),
       key("model.path", null, "Hugging Face model directory (readable by the driver and every executor)"),
       key("model.name", null, "value of the `model` column (default: the directory's name)"),

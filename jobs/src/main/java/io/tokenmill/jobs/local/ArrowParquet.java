@@ -33,7 +33,8 @@ import org.apache.arrow.vector.util.Text;
 
 /**
  * Result rows to and from Parquet through Arrow's dataset JNI (the native Parquet writer Arrow bundles),
- * with the schema of {@link OutputSchema} — the same columns and types the Spark runner writes.
+ * with the schema of {@link OutputSchema} — the same columns and types the Spark runner writes — led by the
+ * input columns {@code output.keep_columns} keeps ({@link KeptValues}).
  */
 public final class ArrowParquet {
 
@@ -64,13 +65,27 @@ public final class ArrowParquet {
 
   /** Writes {@code rows} as Parquet file(s) into the (new) directory {@code dir}. */
   static void write(List<ResultRow> rows, Path dir, BufferAllocator allocator) throws IOException {
+    write(rows, null, null, dir, allocator);
+  }
+
+  /**
+   * Writes {@code rows} into the (new) directory {@code dir}, each row led by the {@code kept} input columns of
+   * the input row at {@code positions[i]} (none when {@code kept} is null).
+   */
+  static void write(List<ResultRow> rows, long[] positions, KeptValues kept, Path dir, BufferAllocator allocator)
+      throws IOException {
     Files.createDirectories(dir.getParent());
+    List<Field> fields = new ArrayList<>(kept == null ? List.of() : kept.fields());
+    int first = fields.size();
+    fields.addAll(OUTPUT.getFields());
     byte[] ipc;
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(OUTPUT, allocator)) {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator)) {
       root.allocateNew();
+      List<FieldVector> keptVectors = root.getFieldVectors().subList(0, first);
       for (int i = 0; i < rows.size(); i++) {
+        if (first > 0) kept.copy(positions[i], i, keptVectors);
         Object[] v = rows.get(i).values();
-        for (int c = 0; c < v.length; c++) set(root.getVector(c), i, v[c]);
+        for (int c = 0; c < v.length; c++) set(root.getVector(first + c), i, v[c]);
       }
       root.setRowCount(rows.size());
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();

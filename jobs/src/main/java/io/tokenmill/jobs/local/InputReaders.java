@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -29,6 +30,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.Text;
+import org.apache.arrow.vector.util.TransferPair;
 
 /**
  * The local runner's readers: JSON Lines and CSV through the shared {@link TextFileReader} (the Spark runner
@@ -93,7 +95,8 @@ final class InputReaders {
       }
     }
     Map<String, ColumnKind> kinds = ColumnKinds.merge(root, summaries);
-    return new InputTable(kinds, records, InputPositions.offsets(summaries.stream().map(FileSummary::records).toList()));
+    return new InputTable(kinds, records, InputPositions.offsets(summaries.stream().map(FileSummary::records).toList()),
+        null);
   }
 
   // --- Parquet -------------------------------------------------------------------------------------------
@@ -104,35 +107,57 @@ final class InputReaders {
     String[] kindsFile = new String[1];
     List<RawRecord> rows = new ArrayList<>();
     List<Long> counts = new ArrayList<>();
-    for (InputFile f : files) {
-      long[] index = {0};
-      ParquetScan.scan(Path.of(f.path()), allocator, new ParquetScan.Batches() {
-        @Override
-        public void schema(VectorSchemaRoot root) {
-          Map<String, ColumnKind> k = kinds(root.getSchema());
-          if (kinds[0] == null) {
-            kinds[0] = k;
-            kindsFile[0] = f.name();
-          } else if (!kinds[0].equals(k)) {
-            throw new IllegalArgumentException("input " + f.name() + " has columns " + k + ", but " + kindsFile[0]
-                + " has " + kinds[0]);
+    TreeMap<Long, VectorSchemaRoot> batches = new TreeMap<>();
+    Schema[] schema = new Schema[1];
+    try {
+      for (InputFile f : files) {
+        long[] index = {0};
+        ParquetScan.scan(Path.of(f.path()), allocator, new ParquetScan.Batches() {
+          @Override
+          public void schema(VectorSchemaRoot root) {
+            Map<String, ColumnKind> k = kinds(root.getSchema());
+            if (kinds[0] == null) {
+              kinds[0] = k;
+              schema[0] = root.getSchema();
+              kindsFile[0] = f.name();
+            } else if (!kinds[0].equals(k)) {
+              throw new IllegalArgumentException("input " + f.name() + " has columns " + k + ", but " + kindsFile[0]
+                  + " has " + kinds[0]);
+            }
           }
-        }
 
-        @Override
-        public void batch(VectorSchemaRoot root) {
-          for (int i = 0; i < root.getRowCount(); i++) {
-            Map<String, Object> values = new HashMap<>();
-            for (FieldVector v : root.getFieldVectors()) values.put(v.getName(), plain(v.getObject(i)));
-            rows.add(new RawRecord(f.index(), index[0], f.name() + " row " + (index[0] + 1), values, null));
-            index[0]++;
+          @Override
+          public void batch(VectorSchemaRoot root) {
+            long first = rows.size();
+            for (int i = 0; i < root.getRowCount(); i++) {
+              Map<String, Object> values = new HashMap<>();
+              for (FieldVector v : root.getFieldVectors()) values.put(v.getName(), plain(v.getObject(i)));
+              rows.add(new RawRecord(f.index(), index[0], f.name() + " row " + (index[0] + 1), values, null));
+              index[0]++;
+            }
+            if (root.getRowCount() > 0) batches.put(first, retain(root, allocator)); // for passed-through columns
           }
-        }
-      });
-      counts.add(index[0]);
+        });
+        counts.add(index[0]);
+      }
+    } catch (IOException | RuntimeException e) {
+      batches.values().forEach(VectorSchemaRoot::close);
+      throw e;
     }
     if (rows.isEmpty()) throw InputFiles.noRows(root, files.size());
-    return new InputTable(kinds[0], rows, InputPositions.offsets(counts));
+    return new InputTable(kinds[0], rows, InputPositions.offsets(counts),
+        new InputTable.ParquetBatches(schema[0], batches));
+  }
+
+  /** The batch's vectors moved out of the scanner's reused root into a root of their own. */
+  private static VectorSchemaRoot retain(VectorSchemaRoot root, BufferAllocator allocator) {
+    List<FieldVector> moved = new ArrayList<>();
+    for (FieldVector v : root.getFieldVectors()) {
+      TransferPair t = v.getTransferPair(allocator);
+      t.transfer();
+      moved.add((FieldVector) t.getTo());
+    }
+    return new VectorSchemaRoot(root.getSchema().getFields(), moved, root.getRowCount());
   }
 
   private static Map<String, ColumnKind> kinds(Schema schema) {

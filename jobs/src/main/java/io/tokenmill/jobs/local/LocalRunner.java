@@ -22,6 +22,7 @@ import io.tokenmill.udfs.input.InputPositions;
 import io.tokenmill.udfs.input.RawRecord;
 import io.tokenmill.udfs.rows.InputNormalizer;
 import io.tokenmill.udfs.rows.InputSpec;
+import io.tokenmill.udfs.rows.KeptColumns;
 import io.tokenmill.udfs.rows.PromptRow;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.io.IOException;
@@ -64,10 +65,13 @@ public final class LocalRunner {
     }
     LocalOutputStore store = new LocalOutputStore(Path.of(s.outputPath()));
     store.lock(s); // refuses an output that is not Tokenmill's, overlaps the input or is held by another run
+    InputTable table = null;
     try {
       BufferAllocator allocator = ALLOCATOR;
-      InputTable table = InputReaders.read(s.inputPath(), s.inputFormat(), allocator);
+      table = InputReaders.read(s.inputPath(), s.inputFormat(), allocator);
       InputSpec.Resolved columns = s.inputSpec().check(table.kinds(), s.inputPath());
+      KeptValues kept = new KeptValues(table, KeptColumns.resolve(s.keepColumns(), List.copyOf(table.kinds().keySet()),
+          s.inputSpec(), "input " + s.inputPath()));
       InputNormalizer normalizer = new InputNormalizer(columns);
       List<PromptRow> prompts = new ArrayList<>();
       for (RawRecord r : table.records()) {
@@ -130,14 +134,18 @@ public final class LocalRunner {
             retried += WaveCommitter.commit(store, s, w, waves, (staging, attempt) -> {
               RowGenerator generator = new RowGenerator(engine, ctx, attempt);
               List<ResultRow> out = new ArrayList<>();
-              for (Iterator<ResultRow> it = generator.process(owed.iterator()); it.hasNext(); ) {
-                ResultRow r = it.next();
+              List<Long> positions = new ArrayList<>(); // of each row's input row, for its kept columns
+              for (Iterator<RowGenerator.Sourced> it = generator.processWithSource(owed.iterator()); it.hasNext(); ) {
+                RowGenerator.Sourced sourced = it.next();
+                ResultRow r = sourced.row();
                 out.add(r);
+                positions.add(sourced.prompt().position());
                 if (out.size() == 1) s.testPause().at("wave_running:" + (wave + 1));
                 rowsDone.incrementAndGet();
                 tokens.addAndGet(r.outputTokens());
               }
-              ArrowParquet.write(out, Path.of(staging), allocator);
+              ArrowParquet.write(out, positions.stream().mapToLong(Long::longValue).toArray(), kept, Path.of(staging),
+                  allocator);
             }, staging -> WaveKeys.check(owed.stream().map(PromptRow::id).toList(), n, ctx::committedSamplesOf,
                 Files.isDirectory(Path.of(staging)) ? ArrowParquet.readAll(Path.of(staging), allocator) : List.of()),
                 msg -> System.err.println("[tokenmill] " + msg));
@@ -166,6 +174,7 @@ public final class LocalRunner {
       store.rethrowWriteFailure(e); // a full disk, explained
       throw e;
     } finally {
+      if (table != null) table.close(); // the Parquet input's batches, kept for passed-through columns
       store.release();
     }
   }

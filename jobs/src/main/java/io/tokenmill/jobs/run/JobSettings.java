@@ -7,6 +7,7 @@ import io.tokenmill.udfs.exec.FaultInjection;
 import io.tokenmill.udfs.exec.GenerationSettings;
 import io.tokenmill.udfs.exec.RunContext;
 import io.tokenmill.udfs.rows.InputSpec;
+import io.tokenmill.udfs.rows.KeptColumns;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -75,28 +76,10 @@ public record JobSettings(
     String format = inputTable == null ? inputFormat(c.string("input.format"), inputPath) : "table";
     int limit = c.integer("input.limit");
     if (limit < 0) throw new IllegalArgumentException("input.limit must be >= 0");
-    InputSpec spec = new InputSpec(c.string("input.id_column"), c.string("input.prompt_column"),
-        c.string("input.messages_column"), c.string("input.system_column"), c.string("input.reference_column"));
+    InputSpec spec = inputSpec(c);
+    KeptColumns.Setting.parse(c.raw("output.keep_columns")); // a bad list fails here, before any data is read
     String modelPath = absolute(base, c.required("model.path"));
-    String modelName = c.string("model.name");
-    if (modelName == null) modelName = Path.of(modelPath).getFileName().toString();
-
-    EngineSettings engine = new EngineSettings(c.integer("engine.max_batch"), c.integer("engine.max_seq_len"),
-        c.bytes("engine.kv_memory_bytes"), c.number("engine.kv_memory_fraction"), c.integer("engine.block_size"),
-        c.integer("engine.max_tokens_per_step"), c.integer("engine.queue_capacity"),
-        c.integer("engine.max_in_flight_per_task"));
-    GenerationSettings generation = new GenerationSettings(c.integer("generation.max_new_tokens"),
-        c.number("generation.temperature"), c.number("generation.top_p"), c.integer("generation.top_k"),
-        c.number("generation.min_p"), c.number("generation.repetition_penalty"),
-        c.number("generation.presence_penalty"), c.number("generation.frequency_penalty"), c.integer("generation.n"),
-        c.longValue("generation.seed"), c.strings("generation.stop"), c.bool("generation.enable_thinking"),
-        c.optionalInteger("generation.thinking_budget"), c.optionalInteger("generation.answer_budget"),
-        c.string("generation.transition_text"), tokenIds(c, "generation.stop_token_ids"),
-        c.integer("generation.min_tokens"), c.bool("generation.logprobs"), c.integer("generation.top_logprobs"));
-    AnswerScorer scorer = AnswerScorer.of(c.string("eval.extractor"), c.string("eval.verifier"));
-    String device = c.string("engine.device");
-    RunContext ctx = new RunContext(modelPath, modelName, device, c.string("model.reasoning_format"), engine,
-        generation, scorer, c.bool("output.prompt_text"), newRunId(), Map.of());
+    RunContext ctx = runContext(c, modelPath);
 
     double progressInterval = c.number("job.progress_interval_s");
     if (!(progressInterval > 0)) throw new IllegalArgumentException("job.progress_interval_s must be > 0");
@@ -116,6 +99,43 @@ public record JobSettings(
         new FaultInjection(c.integer("test.fault.fail_partition"), c.integer("test.fault.fail_after_rows"),
             c.string("test.fault.staging")),
         c.integer("test.stop_after_waves"));
+  }
+
+  /** The input.*_column keys. */
+  public static InputSpec inputSpec(JobConfig c) {
+    return new InputSpec(c.string("input.id_column"), c.string("input.prompt_column"),
+        c.string("input.messages_column"), c.string("input.system_column"), c.string("input.reference_column"));
+  }
+
+  /**
+   * What executors need (model, engine, generation, eval, output.prompt_text, a new run id) from the model.*,
+   * engine.*, generation.* and eval.* keys; shared by the job and the DataFrame API.
+   */
+  public static RunContext runContext(JobConfig c, String modelPath) {
+    String modelName = c.string("model.name");
+    if (modelName == null) modelName = Path.of(modelPath).getFileName().toString();
+
+    EngineSettings engine = new EngineSettings(c.integer("engine.max_batch"), c.integer("engine.max_seq_len"),
+        c.bytes("engine.kv_memory_bytes"), c.number("engine.kv_memory_fraction"), c.integer("engine.block_size"),
+        c.integer("engine.max_tokens_per_step"), c.integer("engine.queue_capacity"),
+        c.integer("engine.max_in_flight_per_task"));
+    GenerationSettings generation = new GenerationSettings(c.integer("generation.max_new_tokens"),
+        c.number("generation.temperature"), c.number("generation.top_p"), c.integer("generation.top_k"),
+        c.number("generation.min_p"), c.number("generation.repetition_penalty"),
+        c.number("generation.presence_penalty"), c.number("generation.frequency_penalty"), c.integer("generation.n"),
+        c.longValue("generation.seed"), c.strings("generation.stop"), c.bool("generation.enable_thinking"),
+        c.optionalInteger("generation.thinking_budget"), c.optionalInteger("generation.answer_budget"),
+        c.string("generation.transition_text"), tokenIds(c, "generation.stop_token_ids"),
+        c.integer("generation.min_tokens"), c.bool("generation.logprobs"), c.integer("generation.top_logprobs"));
+    AnswerScorer scorer = AnswerScorer.of(c.string("eval.extractor"), c.string("eval.verifier"));
+    String device = c.string("engine.device");
+    return new RunContext(modelPath, modelName, device, c.string("model.reasoning_format"), engine,
+        generation, scorer, c.bool("output.prompt_text"), newRunId(), Map.of());
+  }
+
+  /** output.keep_columns, parsed (all, none or a list of column names). */
+  public KeptColumns.Setting keepColumns() {
+    return KeptColumns.Setting.parse(config.raw("output.keep_columns"));
   }
 
   /** job.examples: output rows the console shows after the summary. */
@@ -172,7 +192,7 @@ public record JobSettings(
   }
 
   /** Local relative paths → absolute (against {@code base}, else the working directory); URIs stay as given. */
-  static String absolute(String base, String path) {
+  public static String absolute(String base, String path) {
     try {
       URI u = URI.create(path);
       if (u.getScheme() != null && u.getScheme().length() > 1) return path;

@@ -11,9 +11,12 @@ import io.tokenmill.udfs.input.InputFile;
 import io.tokenmill.udfs.input.InputFiles;
 import io.tokenmill.udfs.input.InputPositions;
 import io.tokenmill.udfs.input.RawRecord;
+import io.tokenmill.udfs.input.TextColumnTypes;
 import io.tokenmill.udfs.input.TextFileReader;
+import io.tokenmill.udfs.rows.ColumnKind;
 import io.tokenmill.udfs.rows.InputNormalizer;
 import io.tokenmill.udfs.rows.InputSpec;
+import io.tokenmill.udfs.rows.KeptColumns;
 import io.tokenmill.udfs.rows.PromptRow;
 import io.tokenmill.udfs.spark.SparkRows;
 import java.io.FileNotFoundException;
@@ -39,6 +42,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -53,11 +60,17 @@ import org.apache.spark.storage.StorageLevel;
  */
 final class SparkInput {
 
-  /** Normalised prompt rows and a way to drop what reading them cached once they are persisted elsewhere. */
-  record Prompts(Dataset<Row> rows, Runnable release) {}
+  /**
+   * Normalised prompt rows ({@link SparkRows#promptsWith}{@code (kept)}), the kept input columns' schema, and a
+   * way to drop what reading them cached once they are persisted elsewhere.
+   */
+  record Prompts(Dataset<Row> rows, StructType kept, Runnable release) {}
 
   /** One file read on an executor: its records, or why the whole file is unusable (an input error, exit 2). */
   record FileOutcome(FileRead read, String fatal) implements Serializable {}
+
+  /** What the driver learns of one read file: its summary (or why it is unusable) and its columns' types. */
+  record FileCheck(FileSummary summary, String fatal, TextColumnTypes types) implements Serializable {}
 
   private SparkInput() {}
 
@@ -83,29 +96,58 @@ final class SparkInput {
     JavaRDD<FileOutcome> read = jsc.parallelize(files, slices).map(f -> readFile(f, format, conf))
         .persist(StorageLevel.MEMORY_AND_DISK());
     List<FileSummary> summaries = new ArrayList<>();
-    for (FileOutcome o : read.map(o -> new FileOutcome(o.read() == null ? null
-        : new FileRead(o.read().summary(), List.of()), o.fatal())).collect()) {
+    TextColumnTypes types = new TextColumnTypes();
+    for (FileCheck o : read.map(o -> o.read() == null ? new FileCheck(null, o.fatal(), null)
+        : new FileCheck(o.read().summary(), null, TextColumnTypes.of(o.read().records()))).collect()) {
       if (o.fatal() != null) {
         read.unpersist(false);
         throw new IllegalArgumentException(o.fatal());
       }
-      summaries.add(o.read().summary());
+      summaries.add(o.summary());
+      types = types.merge(o.types());
     }
     summaries.sort(Comparator.comparingInt(FileSummary::file));
     InputNormalizer normalizer;
+    KeptColumns kept;
     try {
-      normalizer = new InputNormalizer(s.inputSpec().check(ColumnKinds.merge(s.inputPath(), summaries),
-          s.inputPath()));
+      Map<String, ColumnKind> kinds = ColumnKinds.merge(s.inputPath(), summaries);
+      normalizer = new InputNormalizer(s.inputSpec().check(kinds, s.inputPath()));
+      kept = KeptColumns.resolve(s.keepColumns(), List.copyOf(kinds.keySet()), s.inputSpec(), "input " + s.inputPath());
     } catch (IllegalArgumentException e) {
       read.unpersist(false);
       throw e;
     }
+    StructType keptSchema = textSchema(kept, types);
+    TextColumnTypes.Type[] keptTypes = new TextColumnTypes.Type[kept.size()];
+    for (int i = 0; i < keptTypes.length; i++) keptTypes[i] = types.type(kept.names().get(i));
+    List<String> keptNames = kept.names();
     long[] offsets = InputPositions.offsets(summaries.stream().map(FileSummary::records).toList());
     long limit = s.inputLimit();
     JavaRDD<Row> rows = read.flatMap(o -> o.read().records().iterator())
         .filter(r -> limit == 0 || offsets[r.file()] + r.index() < limit)
-        .map(r -> SparkRows.toRow(InputPositions.prompt(normalizer, r, offsets)));
-    return new Prompts(spark.createDataFrame(rows, SparkRows.PROMPTS), () -> read.unpersist(false));
+        .map(r -> {
+          Row p = SparkRows.toRow(InputPositions.prompt(normalizer, r, offsets));
+          if (keptNames.isEmpty()) return p;
+          Object[] v = new Object[keptNames.size()];
+          for (int i = 0; i < v.length; i++) v[i] = TextColumnTypes.convert(r.values().get(keptNames.get(i)), keptTypes[i]);
+          return SparkRows.withKept(p, v);
+        });
+    return new Prompts(spark.createDataFrame(rows, SparkRows.promptsWith(keptSchema)), keptSchema,
+        () -> read.unpersist(false));
+  }
+
+  /** The Spark schema of kept text columns: {@link TextColumnTypes}' type of each, nullable. */
+  private static StructType textSchema(KeptColumns kept, TextColumnTypes types) {
+    List<StructField> fields = new ArrayList<>();
+    for (String n : kept.names()) {
+      DataType t = switch (types.type(n)) {
+        case LONG -> DataTypes.LongType;
+        case BOOLEAN -> DataTypes.BooleanType;
+        case STRING -> DataTypes.StringType;
+      };
+      fields.add(DataTypes.createStructField(n, t, true));
+    }
+    return DataTypes.createStructType(fields);
   }
 
   private static FileOutcome readFile(InputFile f, String format, Map<String, String> conf) {
@@ -163,6 +205,9 @@ final class SparkInput {
     InputNormalizer normalizer = new InputNormalizer(s.inputSpec().check(SparkRows.kinds(df.schema()),
         s.inputPath()));
     String[] names = df.schema().fieldNames();
+    KeptColumns kept = KeptColumns.resolve(s.keepColumns(), List.of(names), s.inputSpec(), "input " + s.inputPath());
+    StructType keptSchema = SparkRows.select(df.schema(), kept.names());
+    int[] keptAt = indices(names, kept);
     String fileCol = unique("__tokenmill_file", names);
     String rowCol = unique("__tokenmill_row", names);
     Dataset<Row> located = df.select(col("*"), col("_metadata.file_path").as(fileCol),
@@ -188,10 +233,10 @@ final class SparkInput {
         int i = indexOf(names, c);
         return i < 0 ? null : SparkRows.value(r, i);
       }, offsets[file] + index, fileNames.get(file) + " row " + (index + 1));
-      return SparkRows.toRow(p);
-    }, Encoders.row(SparkRows.PROMPTS));
+      return SparkRows.toRow(p, r, keptAt);
+    }, Encoders.row(SparkRows.promptsWith(keptSchema)));
     if (limit > 0) prompts = prompts.filter(col("position").lt(limit));
-    return new Prompts(prompts, () -> { });
+    return new Prompts(prompts, keptSchema, () -> { });
   }
 
   /** A file's path as the map key: the URI's path, so {@code file:/x} and {@code file:///x} agree. */
@@ -208,16 +253,33 @@ final class SparkInput {
   private static Prompts table(SparkSession spark, JobSettings s) {
     Dataset<Row> df = spark.table(s.inputTable());
     if (s.inputLimit() > 0) df = df.limit(s.inputLimit());
-    InputSpec.Resolved columns = s.inputSpec().check(SparkRows.kinds(df.schema()), "table " + s.inputTable());
+    return dataFrame(df, s.inputSpec(), s.keepColumns(), "table " + s.inputTable());
+  }
+
+  /**
+   * Any DataFrame's rows as prompt rows (a Spark table, the DataFrame API's input), its kept columns as they
+   * are; positions from {@code monotonically_increasing_id} (unique, not consecutive). {@code source} names the
+   * input in messages.
+   */
+  static Prompts dataFrame(Dataset<Row> df, InputSpec spec, KeptColumns.Setting keep, String source) {
+    InputSpec.Resolved columns = spec.check(SparkRows.kinds(df.schema()), source);
     InputNormalizer normalizer = new InputNormalizer(columns);
     String[] names = df.schema().fieldNames();
+    KeptColumns kept = KeptColumns.resolve(keep, List.of(names), spec, source);
+    StructType keptSchema = SparkRows.select(df.schema(), kept.names());
+    int[] keptAt = indices(names, kept);
     int posAt = names.length;
     Dataset<Row> prompts = df.withColumn(unique("__tokenmill_pos", names), monotonically_increasing_id())
         .map((MapFunction<Row, Row>) r -> SparkRows.toRow(normalizer.normalize(c -> {
           int i = indexOf(names, c);
           return i < 0 ? null : SparkRows.value(r, i);
-        }, r.getLong(posAt))), Encoders.row(SparkRows.PROMPTS));
-    return new Prompts(prompts, () -> { });
+        }, r.getLong(posAt)), r, keptAt), Encoders.row(SparkRows.promptsWith(keptSchema)));
+    return new Prompts(prompts, keptSchema, () -> { });
+  }
+
+  /** Where the kept columns sit among {@code names}. */
+  static int[] indices(String[] names, KeptColumns kept) {
+    return kept.names().stream().mapToInt(n -> indexOf(names, n)).toArray();
   }
 
   /** {@code base}, or {@code base_2}, ... : a column name the input does not already use. */

@@ -165,7 +165,7 @@ public final class SparkRunner {
             (staging, attempt) -> {
               label(spark, s, "tokenmill generate " + which);
               wave.repartition(partitions)
-                  .mapPartitions(partitionFn, Encoders.row(SparkRows.OUTPUT))
+                  .mapPartitions(partitionFn, Encoders.row(SparkRows.outputWith(input.kept())))
                   .write().mode(SaveMode.Overwrite).parquet(staging);
             },
             staging -> {

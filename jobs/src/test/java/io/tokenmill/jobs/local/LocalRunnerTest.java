@@ -102,8 +102,10 @@ class LocalRunnerTest {
             org.apache.arrow.dataset.jni.NativeMemoryPool.getDefault(),
             org.apache.arrow.dataset.file.FileFormat.PARQUET, file.toUri().toString())) {
       var schema = f.inspect();
-      assertEquals(OutputSchema.COLUMNS.stream().map(OutputSchema.Column::name).toList(),
-          schema.getFields().stream().map(org.apache.arrow.vector.types.pojo.Field::getName).toList());
+      // the input's own columns first (its id and reference are the contract's id and reference), then the contract
+      List<String> expected = new java.util.ArrayList<>(List.of("prompt", "max_new_tokens"));
+      expected.addAll(OutputSchema.COLUMNS.stream().map(OutputSchema.Column::name).toList());
+      assertEquals(expected, schema.getFields().stream().map(org.apache.arrow.vector.types.pojo.Field::getName).toList());
       for (var field : schema.getFields()) {
         assertNotEquals(org.apache.arrow.vector.types.pojo.ArrowType.Null.INSTANCE, field.getType(), field.getName());
       }
@@ -145,10 +147,12 @@ class LocalRunnerTest {
     assertNull(a.error());
     assertTrue(a.promptText().contains("Line one,\nline \"two\""), a.promptText());
     assertEquals("7", a.reference());
-    // the output of one run is a valid Parquet input of another (id + prompt_text as the prompt column)
+    // the output of one run is a valid Parquet input of another (id + answer as the prompt column); its output
+    // columns are not kept: they would clash with the new run's own
     Path outPq = tmp.resolve("formats/out-pq");
     LocalRunner.run(settings(model, outCsv.resolve("rows"), outPq, Map.of("job.runner", "local",
-        "input.format", "parquet", "input.prompt_column", "answer", "output.prompt_text", false)));
+        "input.format", "parquet", "input.prompt_column", "answer", "output.prompt_text", false,
+        "output.keep_columns", "none")));
     assertEquals(2, rows(outPq).size());
   }
 

@@ -33,6 +33,16 @@ public final class ChildJob implements AutoCloseable {
   }
 
   public static ChildJob start(Map<String, Object> settings) throws IOException {
+    List<String> args = new ArrayList<>();
+    for (var e : settings.entrySet()) {
+      args.add("--set");
+      args.add(e.getKey() + "=" + e.getValue());
+    }
+    return startMain("io.tokenmill.jobs.GenerateJob", null, args);
+  }
+
+  /** Any main class of the test classpath, started the same way, in {@code workingDir} (null: this JVM's). */
+  public static ChildJob startMain(String mainClass, Path workingDir, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -45,12 +55,11 @@ public final class ChildJob implements AutoCloseable {
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.tokenmill.jobs.GenerateJob");
-    for (var e : settings.entrySet()) {
-      cmd.add("--set");
-      cmd.add(e.getKey() + "=" + e.getValue());
-    }
-    return new ChildJob(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (workingDir != null) pb.directory(workingDir.toFile());
+    return new ChildJob(pb.start());
   }
 
   private void read() {

@@ -54,10 +54,32 @@ public final class RowGenerator {
     for (RequestHandle h : live) h.cancel();
   }
 
+  /** A result row with the prompt row it came from (the same object {@link #processWithSource} was given). */
+  public record Sourced(PromptRow prompt, ResultRow row) {}
+
   /** Result rows for {@code rows}, streamed as samples finish; pulls input only as capacity frees up. */
   public Iterator<ResultRow> process(Iterator<PromptRow> rows) {
+    Iterator<Sourced> sourced = processWithSource(rows);
     return new Iterator<>() {
-      private ResultRow next;
+      @Override
+      public boolean hasNext() {
+        return sourced.hasNext();
+      }
+
+      @Override
+      public ResultRow next() {
+        return sourced.next().row();
+      }
+    };
+  }
+
+  /**
+   * {@link #process}, each row paired with its prompt row, so a caller can attach what it keeps per input row
+   * (the pass-through columns) even when two input rows share an id.
+   */
+  public Iterator<Sourced> processWithSource(Iterator<PromptRow> rows) {
+    return new Iterator<>() {
+      private Sourced next;
 
       @Override
       public boolean hasNext() {
@@ -80,7 +102,7 @@ public final class RowGenerator {
               }
             }
             if (o instanceof Throwable t) throw new IllegalStateException("generation failed: " + t.getMessage(), t);
-            next = (ResultRow) o;
+            next = (Sourced) o;
           }
           return true;
         } catch (InterruptedException e) {
@@ -91,9 +113,9 @@ public final class RowGenerator {
       }
 
       @Override
-      public ResultRow next() {
+      public Sourced next() {
         if (!hasNext()) throw new NoSuchElementException();
-        ResultRow r = next;
+        Sourced r = next;
         next = null;
         return r;
       }
@@ -135,7 +157,8 @@ public final class RowGenerator {
     if (problem != null) {
       for (int s = 0; s < n; s++) {
         if (!committed.contains(s)) {
-          done.add(errorRow(row, s, ctx.keepPromptText() ? promptText : null, ids == null ? 0 : ids.length, problem));
+          done.add(new Sourced(row,
+              errorRow(row, s, ctx.keepPromptText() ? promptText : null, ids == null ? 0 : ids.length, problem)));
         }
       }
       return;
@@ -147,7 +170,7 @@ public final class RowGenerator {
       h = loaded.engine().submit(new GenerationRequest(row.id(), ids, params, reasoning),
           r -> {
             try {
-              if (!committed.contains(r.sample())) done.add(toRow(row, keptPrompt, r));
+              if (!committed.contains(r.sample())) done.add(new Sourced(row, toRow(row, keptPrompt, r)));
             } catch (RuntimeException e) {
               done.add(e);
             } finally {

@@ -8,7 +8,9 @@ import io.tokenmill.udfs.exec.FaultInjection;
 import io.tokenmill.udfs.exec.LoadedEngine;
 import io.tokenmill.udfs.exec.RowGenerator;
 import io.tokenmill.udfs.exec.RunContext;
+import io.tokenmill.udfs.rows.PromptRow;
 import io.tokenmill.udfs.rows.ResultRow;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
@@ -16,6 +18,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import scala.Option;
@@ -26,6 +29,9 @@ import scala.Option;
  * assignment ({@code TaskContext.resources()}), the engine from the JVM-wide {@link EngineCache}, so all
  * concurrent tasks of an executor feed one engine. A task-completion listener cancels what a failed or
  * killed task still has in the engine.
+ *
+ * <p>Input columns kept by {@code output.keep_columns} travel as a trailing struct of the prompt row ({@link
+ * SparkRows#promptsWith}); each output row then starts with their values ({@link SparkRows#outputWith}).
  */
 public final class InferencePartition implements MapPartitionsFunction<Row, Row> {
 
@@ -55,9 +61,10 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
       generator.cancelAll();
       lease.close();
     });
-    Iterator<ResultRow> results = generator.process(new Iterator<>() {
+    PassThrough kept = new PassThrough(ctx);
+    Iterator<RowGenerator.Sourced> results = generator.processWithSource(new Iterator<>() {
       @Override public boolean hasNext() { return input.hasNext(); }
-      @Override public io.tokenmill.udfs.rows.PromptRow next() { return SparkRows.toPrompt(input.next()); }
+      @Override public PromptRow next() { return kept.remember(input.next()); }
     });
     int partition = task.partitionId();
     int attempt = task.attemptNumber();
@@ -85,13 +92,59 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
           throw new IllegalStateException("injected fault (test.fault.*): partition " + partition + " attempt "
               + attempt + " fails after " + emitted + " rows");
         }
-        ResultRow r = results.next();
+        RowGenerator.Sourced sourced = results.next();
+        ResultRow r = sourced.row();
         emitted++;
         counters.rows().add(1);
         counters.outputTokens().add(r.outputTokens());
-        return SparkRows.toRow(r);
+        return kept.prepend(sourced.prompt(), r);
       }
     };
+  }
+
+  /**
+   * The input columns each result row carries ahead of the output columns: the trailing struct of a prompt row
+   * ({@link SparkRows#KEPT}, present when {@code output.keep_columns} keeps any), held from the moment the
+   * engine takes the prompt until its last sample's row leaves, keyed by the prompt row object itself (two input
+   * rows may share an id).
+   */
+  private static final class PassThrough {
+    private final RunContext ctx;
+    private final IdentityHashMap<PromptRow, Object[]> values = new IdentityHashMap<>();
+    private final IdentityHashMap<PromptRow, Integer> rowsLeft = new IdentityHashMap<>();
+
+    PassThrough(RunContext ctx) {
+      this.ctx = ctx;
+    }
+
+    PromptRow remember(Row in) {
+      PromptRow p = SparkRows.toPrompt(in);
+      if (in.length() > SparkRows.PROMPTS.length()) {
+        Row k = in.getStruct(SparkRows.PROMPTS.length());
+        Object[] v = new Object[k.length()];
+        for (int i = 0; i < v.length; i++) v[i] = k.get(i);
+        int n = ctx.generation().n();
+        int committed = (int) ctx.committedSamplesOf(p.id()).stream().filter(s -> s >= 0 && s < n).count();
+        values.put(p, v);
+        rowsLeft.put(p, n - committed);
+      }
+      return p;
+    }
+
+    Row prepend(PromptRow p, ResultRow r) {
+      Object[] k = values.get(p);
+      if (k == null) return SparkRows.toRow(r);
+      int left = rowsLeft.merge(p, -1, Integer::sum);
+      if (left <= 0) {
+        values.remove(p);
+        rowsLeft.remove(p);
+      }
+      Object[] out = SparkRows.values(r);
+      Object[] all = new Object[k.length + out.length];
+      System.arraycopy(k, 0, all, 0, k.length);
+      System.arraycopy(out, 0, all, k.length, out.length);
+      return RowFactory.create(all);
+    }
   }
 
   private static String assignedGpu(TaskContext task) {

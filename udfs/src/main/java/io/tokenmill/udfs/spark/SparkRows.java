@@ -47,6 +47,28 @@ public final class SparkRows {
       DataTypes.createStructField("stop_token_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true),
       DataTypes.createStructField("input_error", DataTypes.StringType, true)});
 
+  /** The trailing struct column of a prompt row that carries the kept input columns (none when none are kept). */
+  public static final String KEPT = "kept";
+
+  /** {@link #PROMPTS} plus the kept input columns as one struct, so they cannot collide with its own names. */
+  public static StructType promptsWith(StructType kept) {
+    return kept.fields().length == 0 ? PROMPTS : PROMPTS.add(KEPT, kept, false);
+  }
+
+  /** An output row's schema: the kept input columns (names and types as in the input), then {@link #OUTPUT}. */
+  public static StructType outputWith(StructType kept) {
+    List<StructField> fields = new ArrayList<>(List.of(kept.fields()));
+    fields.addAll(List.of(OUTPUT.fields()));
+    return DataTypes.createStructType(fields);
+  }
+
+  /** The fields of {@code schema} named in {@code names}, in that order. */
+  public static StructType select(StructType schema, List<String> names) {
+    List<StructField> fields = new ArrayList<>();
+    for (String n : names) fields.add(schema.fields()[schema.fieldIndex(n)]);
+    return DataTypes.createStructType(fields);
+  }
+
   private static StructType outputSchema() {
     List<StructField> fields = new ArrayList<>();
     for (OutputSchema.Column c : OutputSchema.COLUMNS) {
@@ -113,6 +135,23 @@ public final class SparkRows {
         seq(o.stopTokenIds()), p.inputError());
   }
 
+  /** {@link #toRow(PromptRow)} plus the kept input columns ({@code source}'s fields at {@code keptAt}) as a struct. */
+  public static Row toRow(PromptRow p, Row source, int[] keptAt) {
+    Row base = toRow(p);
+    if (keptAt.length == 0) return base;
+    Object[] kept = new Object[keptAt.length];
+    for (int i = 0; i < kept.length; i++) kept[i] = source.isNullAt(keptAt[i]) ? null : source.get(keptAt[i]);
+    return withKept(base, kept);
+  }
+
+  /** A prompt row with the kept input columns' values appended as its trailing struct ({@link #promptsWith}). */
+  public static Row withKept(Row prompt, Object[] kept) {
+    Object[] v = new Object[prompt.length() + 1];
+    for (int i = 0; i < prompt.length(); i++) v[i] = prompt.get(i);
+    v[prompt.length()] = RowFactory.create(kept);
+    return RowFactory.create(v);
+  }
+
   public static PromptRow toPrompt(Row r) {
     List<ChatMessage> messages = null;
     if (!r.isNullAt(4)) {
@@ -128,11 +167,16 @@ public final class SparkRows {
         r.getString(6), o, r.getString(15));
   }
 
-  /** A result row for Spark: list columns (token_ids, logprobs) as Scala sequences. */
+  /** A result row for Spark. */
   public static Row toRow(ResultRow r) {
+    return RowFactory.create(values(r));
+  }
+
+  /** A result row's values for a Spark row: list columns (token_ids, logprobs) as Scala sequences. */
+  public static Object[] values(ResultRow r) {
     Object[] v = r.values();
     for (int i = 0; i < v.length; i++) if (v[i] instanceof List<?> l) v[i] = seq(l);
-    return RowFactory.create(v);
+    return v;
   }
 
   public static ResultRow toResult(Row r) {
