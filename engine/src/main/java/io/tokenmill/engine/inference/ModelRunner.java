@@ -27,18 +27,21 @@ import java.util.List;
 final class ModelRunner implements AutoCloseable {
 
   /** What one sequence of a step needs from its logits. */
-  record Row(Kind kind, int forcedToken, SamplingParams params, TokenCounts history, double uniform) {
+  record Row(Kind kind, int forcedToken, SamplingParams params, TokenCounts history, double uniform, int[] banned) {
     enum Kind { NONE, FORCED, SAMPLE }
 
-    static final Row NONE = new Row(Kind.NONE, -1, null, null, 0);
+    static final Row NONE = new Row(Kind.NONE, -1, null, null, 0, null);
 
     static Row forced(int token) {
-      return new Row(Kind.FORCED, token, null, null, 0);
+      return new Row(Kind.FORCED, token, null, null, 0, null);
     }
 
-    /** @param uniform the row's draw, a pure function of (seed, request, sample, token index) */
-    static Row sample(SamplingParams params, TokenCounts history, double uniform) {
-      return new Row(Kind.SAMPLE, -1, params, history, uniform);
+    /**
+     * @param uniform the row's draw, a pure function of (seed, request, sample, token index)
+     * @param banned ids the row may not produce at this step (null for none): EOS and stop ids before min_tokens
+     */
+    static Row sample(SamplingParams params, TokenCounts history, double uniform, int[] banned) {
+      return new Row(Kind.SAMPLE, -1, params, history, uniform, banned);
     }
   }
 
@@ -95,7 +98,7 @@ final class ModelRunner implements AutoCloseable {
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
         if (row.kind() == Row.Kind.SAMPLE) {
-          sampleRows.add(new DeviceSampler.Row(i, row.params(), row.history(), row.uniform()));
+          sampleRows.add(new DeviceSampler.Row(i, row.params(), row.history(), row.uniform(), row.banned()));
           anyToSample = true;
         } else {
           sampleRows.add(new DeviceSampler.Row(i, SamplingParams.GREEDY, null, 0));

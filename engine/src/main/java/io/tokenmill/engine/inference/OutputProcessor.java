@@ -8,6 +8,7 @@ import io.tokenmill.engine.reasoning.ReasoningResult;
 import io.tokenmill.engine.reasoning.ThinkingController;
 import io.tokenmill.engine.sampling.SampleRandom;
 import io.tokenmill.engine.sampling.SampledToken;
+import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.sampling.StopStringMatcher;
 import io.tokenmill.engine.scheduler.FinishedSeq;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
@@ -64,15 +65,16 @@ final class OutputProcessor implements AutoCloseable {
     GenerationRequest r = h.request();
     ReasoningFormat f = format.effective(r.reasoning().enableThinking());
     ThinkingController thinking = null;
+    int[] transition = new int[0];
     if (tokenizer != null) {
-      int[] transition = r.reasoning().transitionText().isEmpty() ? new int[0]
+      transition = r.reasoning().transitionText().isEmpty() ? new int[0]
           : tokenizer.encode(r.reasoning().transitionText());
       thinking = new ThinkingController(f, tokenizer.thinkStartId(), tokenizer.thinkEndId(),
           f.startsInsideThink(r.reasoning().enableThinking()), r.reasoning().thinkingBudget(),
           r.reasoning().answerBudget(), transition, afterThinkIds);
     }
     boolean needText = tokenizer != null && !r.params().stopStrings().isEmpty();
-    return new SampleState(h, sample, thinking, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
+    return new SampleState(h, sample, thinking, transition.length, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
         needText ? new StreamDecoder(tokenizer, true) : null);
   }
 
@@ -80,8 +82,20 @@ final class OutputProcessor implements AutoCloseable {
   ModelRunner.Row rowFor(SampleState s) {
     if (!s.forced.isEmpty()) return ModelRunner.Row.forced(s.forced.poll());
     GenerationRequest req = s.request();
-    double u = SampleRandom.uniform(req.params().seed(), req.id(), s.sample, s.counts.outputLength());
-    return ModelRunner.Row.sample(req.params(), s.counts, u);
+    SamplingParams p = req.params();
+    double u = SampleRandom.uniform(p.seed(), req.id(), s.sample, s.counts.outputLength());
+    // Short of min_tokens, the tokens that would end the sample (EOS unless ignored, stop ids) are banned.
+    int[] banned = s.counts.outputLength() < p.minTokens() ? endIds(p) : null;
+    return ModelRunner.Row.sample(p, s.counts, u, banned);
+  }
+
+  /** The ids that end a sample of these params (EOS unless ignored, stop token ids). */
+  private int[] endIds(SamplingParams p) {
+    int[] stops = p.stopTokenIds();
+    int[] eos = p.ignoreEos() ? new int[0] : eosIds;
+    int[] all = Arrays.copyOf(eos, eos.length + stops.length);
+    System.arraycopy(stops, 0, all, eos.length, stops.length);
+    return all;
   }
 
   /**
@@ -92,6 +106,7 @@ final class OutputProcessor implements AutoCloseable {
    */
   boolean accept(SampleState s, int token, boolean forced, SampledToken logprob, boolean stoppedByToken) {
     s.counts.add(token);
+    if (forced) s.forcedEmitted++;
     if (s.logprobs != null) s.logprobs.add(logprob);
     if (stoppedByToken) {
       s.stopped = true;
@@ -159,7 +174,7 @@ final class OutputProcessor implements AutoCloseable {
     long queue = seq.firstScheduledNanos < 0 ? latency : (seq.firstScheduledNanos - submitted) / 1_000_000;
     long ttft = seq.firstTokenNanos < 0 ? -1 : (seq.firstTokenNanos - submitted) / 1_000_000;
     if (forcedReason != null) {
-      return new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, null, null, null, 0, 0,
+      return new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, null, null, null, 0, 0, 0,
           forcedReason, error, null, queue, ttft, latency);
     }
     boolean stopped = seq.stopped;
@@ -176,6 +191,7 @@ final class OutputProcessor implements AutoCloseable {
     String answer = null;
     int reasoningTokens = 0;
     int answerTokens = visible;
+    int transitionTokens = 0;
     FinishReason reason = FinishReason.resolve(stopped, hitLength, seq.thinking != null && seq.thinking.budgetForced());
     if (tokenizer != null) {
       text = seq.stopText != null ? seq.stopText : tokenizer.decode(shown, true);
@@ -193,15 +209,20 @@ final class OutputProcessor implements AutoCloseable {
       }
       reasoning = rr.reasoning();
       answer = rr.answer();
-      reasoningTokens = rr.reasoningTokens();
-      answerTokens = rr.answerTokens();
+      // The controller counts forced tokens with the part they belong to (transition + </think> as
+      // reasoning, the after-think tokens as answer); the result reports them apart, so reasoning_tokens
+      // never exceeds the thinking budget and both counts are what the model sampled.
+      int forcedInReasoning = Math.min(seq.forcedEmitted, seq.transitionLength + 1);
+      reasoningTokens = rr.reasoningTokens() - forcedInReasoning;
+      answerTokens = rr.answerTokens() - (seq.forcedEmitted - forcedInReasoning);
+      transitionTokens = seq.forcedEmitted;
       reason = rr.finishReason();
     }
     List<SampledToken> lp = seq.logprobs == null ? null : List.copyOf(seq.logprobs);
     finishedSamples.incrementAndGet();
     outputTokens.addAndGet(out.length);
     return new GenerationResult(r.id(), seq.sample, r.promptIds().length, out, text, reasoning, answer,
-        reasoningTokens, answerTokens, reason, null, lp, queue, ttft, latency);
+        reasoningTokens, answerTokens, transitionTokens, reason, null, lp, queue, ttft, latency);
   }
 
   private static boolean contains(int[] a, int v) {

@@ -40,8 +40,20 @@ public final class DeviceSampler {
   /** Best tokens examined for top-p before falling back to the whole row, as in the oracle. */
   static final int PROBE = TokenSampler.NUCLEUS_PROBE;
 
-  /** One row to sample: its index in the logits, its params, its history (for penalties), its draw. */
-  public record Row(int index, SamplingParams params, TokenCounts history, double uniform) {}
+  /**
+   * One row to sample: its index in the logits, its params, its history (for penalties), its draw, and the
+   * token ids it may not produce at this step ({@code banned}: EOS and stop token ids while a row is short
+   * of {@link SamplingParams#minTokens()}; their logits count as -Infinity after the penalties).
+   */
+  public record Row(int index, SamplingParams params, TokenCounts history, double uniform, int[] banned) {
+    public Row {
+      banned = banned == null ? new int[0] : banned.clone();
+    }
+
+    public Row(int index, SamplingParams params, TokenCounts history, double uniform) {
+      this(index, params, history, uniform, null);
+    }
+  }
 
   /** The outcome of one row: a token (with logprobs when asked), or why the row has none. */
   public record Outcome(SampledToken token, String problem) {}
@@ -85,7 +97,7 @@ public final class DeviceSampler {
     }
     NDArray raw = allInOrder ? logits : logits.get(new NDIndex("{}", m.create(rowIdx))); // (S, V)
     raw = raw.toType(DataType.FLOAT32, false); // a no-op for float32 logits
-    NDArray x = penalise(raw, rows, vocab, out);
+    NDArray x = ban(penalise(raw, rows, vocab, out), rows, vocab);
 
     NDArray max = x.max(new int[] {1}, true); // (S, 1); NaN propagates
     float[] maxHost = toHost(max).toFloatArray();
@@ -162,6 +174,24 @@ public final class DeviceSampler {
     NDArray penalised = NDArrays.where(values.gt(0), values.div(repArr), values.mul(repArr))
         .sub(m.create(freqTimesCount)).sub(m.create(presence));
     return raw.flatten().put(index, penalised).reshape(raw.getShape());
+  }
+
+  /** Sets each row's banned ids to -Infinity (a new array; the input is not modified). */
+  private static NDArray ban(NDArray x, List<Row> rows, int vocab) {
+    int entries = 0;
+    for (Row r : rows) entries += r.banned().length;
+    if (entries == 0) return x;
+    long[] flat = new long[entries];
+    int e = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      for (int id : rows.get(i).banned()) {
+        if (id >= 0 && id < vocab) flat[e++] = (long) i * vocab + id;
+      }
+    }
+    NDManager m = x.getManager();
+    NDArray index = m.create(java.util.Arrays.copyOf(flat, e));
+    NDArray minusInf = m.full(new ai.djl.ndarray.types.Shape(e), Float.NEGATIVE_INFINITY, DataType.FLOAT32);
+    return x.flatten().put(index, minusInf).reshape(x.getShape());
   }
 
   /** Temperature, top-k, top-p and min-p, then the draw, for every non-greedy row. */
@@ -289,6 +319,11 @@ public final class DeviceSampler {
   private Outcome hostOracle(NDArray logits, Row r, int vocab) {
     float[] row = toHost(logits.get(r.index()).toType(DataType.FLOAT32, false)).toFloatArray();
     try {
+      if (r.banned().length > 0) {
+        for (int id : r.banned()) if (id >= 0 && id < row.length) row[id] = Float.NEGATIVE_INFINITY;
+        // the token only: its logprobs come from the raw logits (addLogprobs), not the masked row
+        return new Outcome(SampledToken.of(oracle.sample(row, r.params(), r.history(), r.uniform()).tokenId()), null);
+      }
       return new Outcome(oracle.sample(row, r.params(), r.history(), r.uniform()), null);
     } catch (IllegalArgumentException e) {
       return new Outcome(null, e.getMessage());

@@ -56,6 +56,7 @@ public final class SamplingParams {
   private final int[] stopTokenIds;
   private final boolean ignoreEos;
   private final Integer logprobs;
+  private final int minTokens;
 
   private SamplingParams(Builder b) {
     temperature = b.temperature;
@@ -72,6 +73,7 @@ public final class SamplingParams {
     stopTokenIds = b.stopTokenIds.clone();
     ignoreEos = b.ignoreEos;
     logprobs = b.logprobs;
+    minTokens = b.minTokens;
   }
 
   public static Builder builder() {
@@ -84,7 +86,7 @@ public final class SamplingParams {
         .optRepetitionPenalty(repetitionPenalty).optPresencePenalty(presencePenalty)
         .optFrequencyPenalty(frequencyPenalty).optSeed(seed).optN(n).optMaxNewTokens(maxNewTokens)
         .optStopStrings(stopStrings).optStopTokenIds(stopTokenIds).optIgnoreEos(ignoreEos)
-        .optLogprobs(logprobs);
+        .optLogprobs(logprobs).optMinTokens(minTokens);
   }
 
   public double temperature() { return temperature; }
@@ -102,6 +104,11 @@ public final class SamplingParams {
   public boolean ignoreEos() { return ignoreEos; }
   /** null: no logprobs; k &ge; 0: the chosen token's logprob plus the top-k alternatives. */
   public Integer logprobs() { return logprobs; }
+  /**
+   * Output tokens before which EOS and the stop token ids cannot be sampled (their logits are masked, as
+   * vLLM's {@code min_tokens} does); 0 = off. Stop strings and the answer budget still apply.
+   */
+  public int minTokens() { return minTokens; }
 
   public boolean isGreedy() {
     return temperature < GREEDY_TEMPERATURE;
@@ -118,7 +125,7 @@ public final class SamplingParams {
         + ", minP=" + minP + ", repetitionPenalty=" + repetitionPenalty + ", presencePenalty="
         + presencePenalty + ", frequencyPenalty=" + frequencyPenalty + ", seed=" + seed + ", n=" + n
         + ", maxNewTokens=" + maxNewTokens + ", stopStrings=" + stopStrings + ", stopTokenIds="
-        + Arrays.toString(stopTokenIds) + ", ignoreEos=" + ignoreEos + ", logprobs=" + logprobs + "}";
+        + Arrays.toString(stopTokenIds) + ", ignoreEos=" + ignoreEos + ", logprobs=" + logprobs + ", minTokens=" + minTokens + "}";
   }
 
   /** DJL-style builder: {@code opt*} setters, {@link #build()} validates everything at once. */
@@ -137,6 +144,7 @@ public final class SamplingParams {
     private int[] stopTokenIds = new int[0];
     private boolean ignoreEos = false;
     private Integer logprobs = null;
+    private int minTokens = 0;
 
     private Builder() {}
 
@@ -152,6 +160,7 @@ public final class SamplingParams {
     public Builder optMaxNewTokens(int v) { maxNewTokens = v; return this; }
     public Builder optIgnoreEos(boolean v) { ignoreEos = v; return this; }
     public Builder optLogprobs(Integer v) { logprobs = v; return this; }
+    public Builder optMinTokens(int v) { minTokens = v; return this; }
 
     public Builder optStopStrings(List<String> v) {
       // Copied element by element because List.copyOf would throw on a null element before build()
@@ -193,6 +202,7 @@ public final class SamplingParams {
         require(stopTokenIds[i] >= 0, "stopTokenIds[" + i + "]", "must be >= 0", stopTokenIds[i]);
       }
       require(logprobs == null || logprobs >= 0, "logprobs", "must be null (none) or >= 0", logprobs);
+      require(minTokens >= 0, "minTokens", "must be >= 0 (0 = off)", minTokens);
       return new SamplingParams(this);
     }
 
@@ -211,13 +221,13 @@ public final class SamplingParams {
         && Double.compare(frequencyPenalty, s.frequencyPenalty) == 0 && seed == s.seed && n == s.n
         && maxNewTokens == s.maxNewTokens && stopStrings.equals(s.stopStrings)
         && Arrays.equals(stopTokenIds, s.stopTokenIds) && ignoreEos == s.ignoreEos
-        && Objects.equals(logprobs, s.logprobs);
+        && Objects.equals(logprobs, s.logprobs) && minTokens == s.minTokens;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
         frequencyPenalty, seed, n, maxNewTokens, stopStrings, Arrays.hashCode(stopTokenIds),
-        ignoreEos, logprobs);
+        ignoreEos, logprobs, minTokens);
   }
 }

@@ -147,7 +147,7 @@ class PinnedOutputsTest {
     sb.append("== ").append(g.id()).append('#').append(g.sample()).append('\n');
     sb.append("finish ").append(g.finishReason()).append(" error ").append(g.error()).append('\n');
     sb.append("prompt ").append(g.promptTokens()).append(" reasoning ").append(g.reasoningTokens())
-        .append(" answer ").append(g.answerTokens()).append('\n');
+        .append(" answer ").append(g.answerTokens()).append(" transition ").append(g.transitionTokens()).append('\n');
     sb.append("ids ").append(Arrays.toString(g.outputIds())).append('\n');
     sb.append("text ").append(escape(g.text())).append('\n');
     sb.append("reasoning ").append(escape(g.reasoning())).append('\n');

@@ -52,7 +52,9 @@ class ThinkingBudgetEngineTest {
         // Tokens 10.. are exactly the transition, then </think>, then "\n\n".
         for (int i = 0; i < forced.length; i++) assertEquals(forced[i], r.outputIds()[10 + i], "forced token " + i);
         assertEquals(thinkEnd, r.outputIds()[10 + forced.length]);
-        assertEquals(10 + forced.length + 1, r.reasoningTokens());
+        assertEquals(10, r.reasoningTokens(), "only what the model sampled, never more than the budget");
+        int afterThink = tok.encode("\n\n").length;
+        assertEquals(forced.length + 1 + afterThink, r.transitionTokens(), "the forced transition, </think>, blank line");
         assertNotNull(r.reasoning());
         assertTrue(r.reasoning().endsWith("Time is up."), r.reasoning());
         assertNotNull(r.answer());
@@ -64,7 +66,10 @@ class ThinkingBudgetEngineTest {
             SamplingParams.builder().optTemperature(0.7).optSeed(1).optMaxNewTokens(cut).build(), budget))
             .results().get().get(0);
         assertEquals(cut, truncated.outputIds().length);
-        assertEquals(cut, truncated.reasoningTokens() + truncated.answerTokens(), truncated.toString());
+        assertEquals(cut, truncated.reasoningTokens() + truncated.answerTokens() + truncated.transitionTokens(),
+            truncated.toString());
+        assertEquals(10, truncated.reasoningTokens());
+        assertEquals(cut - 10, truncated.transitionTokens());
         assertNull(truncated.answer(), "</think> was never emitted");
 
         GenerationResult unlimited = e.submit(new GenerationRequest("u", prompt,

@@ -17,7 +17,10 @@ import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
@@ -47,8 +50,15 @@ public final class ArrowParquet {
         case INT -> new ArrowType.Int(32, true);
         case LONG -> new ArrowType.Int(64, true);
         case BOOLEAN -> ArrowType.Bool.INSTANCE;
+        case INT_ARRAY, FLOAT_ARRAY -> ArrowType.List.INSTANCE;
       };
-      fields.add(new Field(c.name(), c.nullable() ? FieldType.nullable(t) : FieldType.notNullable(t), null));
+      List<Field> children = switch (c.type()) { // element types and nullability as Spark writes them
+        case INT_ARRAY -> List.of(new Field("element", FieldType.notNullable(new ArrowType.Int(32, true)), null));
+        case FLOAT_ARRAY -> List.of(new Field("element",
+            FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null));
+        default -> null;
+      };
+      fields.add(new Field(c.name(), c.nullable() ? FieldType.nullable(t) : FieldType.notNullable(t), children));
     }
     return new Schema(fields);
   }
@@ -101,7 +111,21 @@ public final class ArrowParquet {
     else if (vector instanceof IntVector v) v.setSafe(i, ((Number) value).intValue());
     else if (vector instanceof BigIntVector v) v.setSafe(i, ((Number) value).longValue());
     else if (vector instanceof BitVector v) v.setSafe(i, ((Boolean) value) ? 1 : 0);
+    else if (vector instanceof ListVector v) setList(v, i, (List<?>) value);
     else throw new IllegalStateException("unexpected vector " + vector);
+  }
+
+  /** One list value: its elements into the child vector (nulls kept), then the list's extent. */
+  private static void setList(ListVector v, int i, List<?> values) {
+    int start = v.startNewValue(i);
+    FieldVector data = v.getDataVector();
+    for (int j = 0; j < values.size(); j++) {
+      Object e = values.get(j);
+      if (e == null) data.setNull(start + j);
+      else if (data instanceof Float4Vector f) f.setSafe(start + j, ((Number) e).floatValue());
+      else ((IntVector) data).setSafe(start + j, ((Number) e).intValue());
+    }
+    v.endValue(i, values.size());
   }
 
   /** Every result row under {@code dir} (all Parquet files, recursively), in no particular order. */
@@ -120,6 +144,10 @@ public final class ArrowParquet {
         public void schema(VectorSchemaRoot root) throws IOException {
           for (OutputSchema.Column c : OutputSchema.COLUMNS) {
             FieldVector v = root.getVector(c.name());
+            if (v == null && OutputSchema.ADDED_LATER.contains(c.name())) { // an older output: read as null
+              vectors.add(null);
+              continue;
+            }
             if (v == null) throw new IOException(f + " has no column " + c.name() + " (not a Tokenmill output?)");
             vectors.add(v);
           }
@@ -130,7 +158,7 @@ public final class ArrowParquet {
           for (int i = 0; i < root.getRowCount(); i++) {
             Object[] values = new Object[vectors.size()];
             for (int c = 0; c < values.length; c++) {
-              Object o = vectors.get(c).getObject(i);
+              Object o = vectors.get(c) == null ? null : vectors.get(c).getObject(i);
               values[c] = o instanceof Text t ? t.toString() : o;
             }
             out.add(ResultRow.fromValues(values));

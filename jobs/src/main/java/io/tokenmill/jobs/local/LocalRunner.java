@@ -7,6 +7,7 @@ import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.LocalOutputStore;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
+import io.tokenmill.jobs.run.RunIdentity;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.RunTotals;
 import io.tokenmill.jobs.run.WaveCommitter;
@@ -82,6 +83,7 @@ public final class LocalRunner {
       int n = s.context().generation().n();
 
       store.prepare(s.outputMode());
+      store.checkIdentity(RunIdentity.of(s), RunIdentity::warn); // refuses resuming other settings
       store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
       Map<String, Set<Integer>> committed = new HashMap<>();
       if (store.hasCommittedRows()) {

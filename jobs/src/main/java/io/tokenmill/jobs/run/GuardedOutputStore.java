@@ -10,7 +10,9 @@ import java.time.Duration;
  */
 public abstract class GuardedOutputStore implements OutputStore {
   private final OutputGuard guard;
+  private final OutputFiles files;
   private final String root;
+  private String runId;
   private TestPause pause = TestPause.NONE;
   private int diskFullAtWave;
   private volatile String activity;
@@ -18,6 +20,7 @@ public abstract class GuardedOutputStore implements OutputStore {
 
   protected GuardedOutputStore(OutputFiles files) {
     this.guard = new OutputGuard(files);
+    this.files = files;
     this.root = files.root();
   }
 
@@ -25,6 +28,7 @@ public abstract class GuardedOutputStore implements OutputStore {
   public final void lock(JobSettings s) throws IOException {
     pause = s.testPause();
     diskFullAtWave = s.config().integer("test.fault.disk_full_at_wave");
+    runId = s.runId();
     guard.claim(s.inputPath(), s.runId(), Duration.ofMillis((long) (s.lockTimeoutSeconds() * 1000)));
   }
 
@@ -36,6 +40,11 @@ public abstract class GuardedOutputStore implements OutputStore {
   @Override
   public final void prepare(JobSettings.OutputMode mode) throws IOException {
     guard.prepare(mode);
+  }
+
+  @Override
+  public final void checkIdentity(RunIdentity identity, java.util.function.Consumer<String> warn) throws IOException {
+    identity.check(files, hasCommittedRows(), runId, warn);
   }
 
   @Override
@@ -84,6 +93,9 @@ public abstract class GuardedOutputStore implements OutputStore {
   public final void writeSummary(String json) throws IOException {
     activity = "writing " + root + "/" + OutputLayout.SUMMARY;
     activityWave = null;
+    String own = OutputLayout.runSummary(runId); // every run's record is kept; the top one is the latest
+    files.mkdirs(own.substring(0, own.lastIndexOf('/')));
+    files.write(own, json);
     writeSummaryTmp(json);
     pause.at("summary");
     replaceSummary();

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -124,7 +125,8 @@ public record JobSettings(
         c.number("generation.presence_penalty"), c.number("generation.frequency_penalty"), c.integer("generation.n"),
         c.longValue("generation.seed"), c.strings("generation.stop"), c.bool("generation.enable_thinking"),
         c.optionalInteger("generation.thinking_budget"), c.optionalInteger("generation.answer_budget"),
-        c.string("generation.transition_text"));
+        c.string("generation.transition_text"), tokenIds(c, "generation.stop_token_ids"),
+        c.integer("generation.min_tokens"), c.bool("generation.logprobs"), c.integer("generation.top_logprobs"));
     AnswerScorer scorer = AnswerScorer.of(c.string("eval.extractor"), c.string("eval.verifier"));
     String device = c.string("engine.device");
     return new RunContext(modelPath, modelName, device, c.string("model.reasoning_format"), engine,
@@ -161,6 +163,17 @@ public record JobSettings(
     if (waves > 0) return waves;
     long w = (pendingPrompts + waveRows - 1) / waveRows;
     return (int) Math.max(1, Math.min(io.tokenmill.udfs.rows.PromptRow.BUCKETS, w)); // a wave is a set of id buckets
+  }
+
+  /** A list of token ids ({@code [151643, 198]}); the message names the key. */
+  static List<Integer> tokenIds(JobConfig c, String key) {
+    Object v = c.raw(key);
+    if (v == null) return List.of();
+    try {
+      return io.tokenmill.udfs.rows.InputNormalizer.tokenIds(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + " " + e.getMessage());
+    }
   }
 
   static String inputFormat(String format, String path) {

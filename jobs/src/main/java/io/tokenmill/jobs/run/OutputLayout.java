@@ -7,6 +7,8 @@ package io.tokenmill.jobs.run;
  * OUTPUT/rows/wave=RUNID-007/part-*.parquet   committed waves (read OUTPUT/rows as one Parquet dataset)
  * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
  * OUTPUT/run_summary.json                     the last run's summary (written atomically)
+ * OUTPUT/runs/RUNID/run_summary.json          every run's summary, kept (RUNID sorts by start time)
+ * OUTPUT/run_identity.json                    settings that determine row content (RunIdentity)
  * OUTPUT/duplicate_ids.jsonl                  input rows not generated because an earlier row has their id
  * OUTPUT/_tokenmill                           marker: a directory Tokenmill created (OutputGuard)
  * OUTPUT/_lock                                held by the running run (RunLock)
@@ -20,8 +22,14 @@ public final class OutputLayout {
   public static final String STAGING = "_staging";
   public static final String SUMMARY = "run_summary.json";
   public static final String DUPLICATES = "duplicate_ids.jsonl";
+  public static final String RUNS = "runs";
 
   private OutputLayout() {}
+
+  /** Where run {@code runId}'s own summary is kept. */
+  public static String runSummary(String runId) {
+    return RUNS + "/" + runId + "/" + SUMMARY;
+  }
 
   public static String waveDirName(String runId, int wave) {
     return String.format("wave=%s-%03d", runId, wave);

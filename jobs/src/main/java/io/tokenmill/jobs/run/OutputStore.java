@@ -22,6 +22,13 @@ public interface OutputStore {
   void prepare(JobSettings.OutputMode mode) throws IOException;
 
   /**
+   * After {@link #prepare}: records {@code identity} in {@code run_identity.json}, or refuses (exit status 2,
+   * listing each differing key) to resume rows written with other content-determining settings
+   * ({@link RunIdentity#check}).
+   */
+  void checkIdentity(RunIdentity identity, java.util.function.Consumer<String> warn) throws IOException;
+
+  /**
    * Throws an {@link OutputWriteException} that explains {@code failure} when it is a failed write (a full
    * disk): what was being written, that the wave was not committed, that resume redoes it. Returns otherwise.
    */
@@ -39,7 +46,7 @@ public interface OutputStore {
   /** Path of rows/ (string form). */
   String rowsDir();
 
-  /** Writes run_summary.json (tmp file + rename). */
+  /** Writes runs/RUNID/run_summary.json (this run's record, kept) and run_summary.json (tmp file + rename). */
   void writeSummary(String json) throws IOException;
 
   /** Writes a small file at the top of the output (tmp file + rename); null text deletes it. */

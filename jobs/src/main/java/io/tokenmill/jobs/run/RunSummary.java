@@ -166,6 +166,7 @@ public final class RunSummary {
     tokens.addProperty("prompt", totals.promptTokens);
     tokens.addProperty("reasoning", totals.reasoningTokens);
     tokens.addProperty("answer", totals.answerTokens);
+    tokens.addProperty("transition", totals.transitionTokens);
     tokens.addProperty("output_this_run", totals.runOutputTokens());
     o.add("tokens", tokens);
     o.addProperty("wall_seconds", round(wallSeconds));
@@ -258,7 +259,8 @@ public final class RunSummary {
           wavesRetried));
     }
     row(out, "tokens", String.format("prompt %,d | reasoning %,d | answer %,d", totals.promptTokens,
-        totals.reasoningTokens, totals.answerTokens));
+        totals.reasoningTokens, totals.answerTokens) + (totals.transitionTokens == 0 ? ""
+        : String.format(" | forced by the thinking budget %,d", totals.transitionTokens)));
     row(out, "wall time", String.format("%.1f s end to end, of which generation %.1f s", wallSeconds,
         generationSeconds()));
     row(out, "output tok/s", String.format("%,.1f over generation, %,.1f end to end (%,d tokens this run)",

@@ -16,6 +16,8 @@ public final class RunTotals implements Serializable {
   public long promptTokens;
   public long reasoningTokens;
   public long answerTokens;
+  /** Tokens a thinking budget forced (transition text, {@code </think>}, blank line): in neither sum above. */
+  public long transitionTokens;
   public long withReference;
   public long correct;
   public long latencyMsSum;
@@ -39,6 +41,7 @@ public final class RunTotals implements Serializable {
     promptTokens += r.promptTokens();
     reasoningTokens += r.reasoningTokens();
     answerTokens += r.answerTokens();
+    transitionTokens += r.transitionTokens();
     latencyMsSum += r.latencyMs();
     if (r.reference() != null && r.error() == null) {
       withReference++;
@@ -57,6 +60,7 @@ public final class RunTotals implements Serializable {
     promptTokens += o.promptTokens;
     reasoningTokens += o.reasoningTokens;
     answerTokens += o.answerTokens;
+    transitionTokens += o.transitionTokens;
     withReference += o.withReference;
     correct += o.correct;
     latencyMsSum += o.latencyMsSum;

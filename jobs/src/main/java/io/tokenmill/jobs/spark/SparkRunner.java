@@ -14,6 +14,7 @@ import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.OutputLayout;
 import io.tokenmill.jobs.run.ProgressLine;
+import io.tokenmill.jobs.run.RunIdentity;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.run.RunTotals;
 import io.tokenmill.jobs.run.WaveCommitter;
@@ -106,6 +107,7 @@ public final class SparkRunner {
     }
 
     store.prepare(s.outputMode());
+    store.checkIdentity(RunIdentity.of(s), RunIdentity::warn); // refuses resuming other settings
     store.writeText(OutputLayout.DUPLICATES, DuplicateIds.fileText(later));
     Dataset<Row> pending = unique;
     Map<String, Set<Integer>> partial = new HashMap<>();
@@ -227,7 +229,7 @@ public final class SparkRunner {
   /** Sums over every committed row, built per partition and merged on the driver. */
   static RunTotals totals(SparkSession spark, HadoopOutputStore store, String runId) throws IOException {
     if (!store.hasCommittedRows()) return new RunTotals();
-    Dataset<Row> rows = spark.read().parquet(store.rowsDir()).select(columns());
+    Dataset<Row> rows = spark.read().schema(SparkRows.OUTPUT).parquet(store.rowsDir()).select(columns());
     List<RunTotals> parts = rows.javaRDD().mapPartitions((Iterator<Row> it) -> {
       RunTotals t = new RunTotals();
       while (it.hasNext()) t.add(SparkRows.toResult(it.next()), runId);
@@ -242,7 +244,8 @@ public final class SparkRunner {
   static List<ResultRow> examples(SparkSession spark, HadoopOutputStore store, RunTotals totals, int k)
       throws IOException {
     if (k <= 0 || !store.hasCommittedRows()) return List.of();
-    Dataset<Row> rows = spark.read().parquet(store.rowsDir()).selectExpr(SparkRows.OUTPUT.fieldNames());
+    // the explicit schema reads columns an older output lacks (OutputSchema.ADDED_LATER) as null
+    Dataset<Row> rows = spark.read().schema(SparkRows.OUTPUT).parquet(store.rowsDir());
     List<ResultRow> wrong = rows.where(col("correct").equalTo(false)).limit(1).collectAsList().stream()
         .map(SparkRows::toResult).toList();
     List<ResultRow> longest = totals.longestId == null ? List.of() : rows.where(col("id").equalTo(totals.longestId)
@@ -251,13 +254,15 @@ public final class SparkRunner {
     return ExampleRows.pick(wrong, longest, others, k);
   }
 
-  /** The output columns, with the long text ones (which the totals do not need) replaced by nulls so Parquet skips them. */
+  /** The output columns, with the long ones (which the totals do not need) replaced by nulls so Parquet skips them. */
   private static org.apache.spark.sql.Column[] columns() {
-    java.util.Set<String> skipped = java.util.Set.of("prompt_text", "reasoning", "answer", "extracted");
-    String[] names = SparkRows.OUTPUT.fieldNames();
-    org.apache.spark.sql.Column[] c = new org.apache.spark.sql.Column[names.length];
-    for (int i = 0; i < names.length; i++) {
-      c[i] = skipped.contains(names[i]) ? lit(null).cast("string").as(names[i]) : col(names[i]);
+    java.util.Set<String> skipped = java.util.Set.of("prompt_text", "reasoning", "answer", "extracted", "token_ids",
+        "logprobs", "top_logprobs");
+    var fields = SparkRows.OUTPUT.fields();
+    org.apache.spark.sql.Column[] c = new org.apache.spark.sql.Column[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      String name = fields[i].name();
+      c[i] = skipped.contains(name) ? lit(null).cast(fields[i].dataType()).as(name) : col(name);
     }
     return c;
   }

@@ -63,7 +63,10 @@ class JobConfigTest {
         Map.entry("output.mode", (Object) "append"),
         Map.entry("job.runner", (Object) "ray"),
         Map.entry("job.waves", (Object) "-1"),
-        Map.entry("eval.extractor", (Object) "boxd"))) {
+        Map.entry("eval.extractor", (Object) "boxd"),
+        Map.entry("generation.stop_token_ids", (Object) List.of(1, "eos")),
+        Map.entry("generation.min_tokens", (Object) (-1)),
+        Map.entry("generation.top_logprobs", (Object) 21))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> JobSettings.from(JobConfig.of(base).with(Map.of(bad.getKey(), bad.getValue()))), bad.toString());
       String key = bad.getKey().substring(bad.getKey().indexOf('.') + 1);
@@ -72,6 +75,29 @@ class JobConfigTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> JobSettings.from(JobConfig.of(Map.of("model.path", "m", "output.path", "o"))));
     assertTrue(e.getMessage().contains("input.path"), e.getMessage());
+  }
+
+  @Test
+  void stopTokenIdsMinTokensAndLogprobsReachTheSamplingParams() {
+    JobSettings s = JobSettings.from(JobConfig.load(null, List.of("input.path=x.jsonl", "model.path=m",
+        "output.path=o", "generation.stop_token_ids=[7, 9]", "generation.min_tokens=5", "generation.logprobs=true",
+        "generation.top_logprobs=2")));
+    var p = s.context().generation().paramsFor(io.tokenmill.udfs.rows.PromptRow.Overrides.NONE, 100);
+    assertArrayEquals(new int[] {7, 9}, p.stopTokenIds());
+    assertEquals(5, p.minTokens());
+    assertEquals(2, p.logprobs());
+    var row = new io.tokenmill.udfs.rows.PromptRow.Overrides(null, null, null, null, null, 1, 0, List.of(3));
+    p = s.context().generation().paramsFor(row, 100);
+    assertArrayEquals(new int[] {3}, p.stopTokenIds(), "a row's list replaces the job's");
+    assertEquals(1, p.minTokens());
+    assertEquals(0, p.logprobs());
+    JobSettings plain = JobSettings.from(JobConfig.of(Map.of("input.path", "x.jsonl", "model.path", "m",
+        "output.path", "o")));
+    assertNull(plain.context().generation().paramsFor(io.tokenmill.udfs.rows.PromptRow.Overrides.NONE, 100).logprobs());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(
+        JobConfig.of(Map.of("input.path", "x.jsonl", "model.path", "m", "output.path", "o",
+            "generation.top_logprobs", 2))));
+    assertTrue(e.getMessage().contains("needs generation.logprobs: true"), e.getMessage());
   }
 
   @Test

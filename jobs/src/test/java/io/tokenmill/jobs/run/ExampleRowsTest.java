@@ -13,7 +13,7 @@ class ExampleRowsTest {
 
   static ResultRow row(String id, Boolean correct, String reasoning, String error) {
     return new ResultRow(id, 0, "<|User|>What is 2 + 2?<|Assistant|><think>\n", reasoning, error == null ? "4" : null,
-        "4", correct, "4", error == null ? "stop" : "error", 9, 3, 1, 5, 7, "m", "cpu", "r", 1, error);
+        "4", correct, "4", error == null ? "stop" : "error", 9, 3, 1, 0, null, null, null, 5, 7, "m", "cpu", "r", 1, error);
   }
 
   @Test
@@ -36,9 +36,9 @@ class ExampleRowsTest {
     int[] tokens = {5, 9, 3, 9, 7, 12, 1};
     for (int i = 0; i < tokens.length; i++) {
       ResultRow r = row("r" + i, true, "x", null);
-      rows.add(new ResultRow(r.id(), 0, null, "x", "4", "4", true, "4", "stop", 1, tokens[i], 1, 0, 0, "m", "cpu", "run", 1, null));
+      rows.add(new ResultRow(r.id(), 0, null, "x", "4", "4", true, "4", "stop", 1, tokens[i], 1, 0, null, null, null, 0, 0, "m", "cpu", "run", 1, null));
     }
-    rows.add(new ResultRow("zz", 0, null, null, null, null, null, null, "error", 0, 99, 0, 0, 0, "m", "cpu", "run", 1, "bad"));
+    rows.add(new ResultRow("zz", 0, null, null, null, null, null, null, "error", 0, 99, 0, 0, null, null, null, 0, 0, "m", "cpu", "run", 1, "bad"));
     RunTotals all = new RunTotals();
     rows.forEach(r -> all.add(r, "run"));
     assertEquals("r5", all.longestId, "error rows are not examples of reasoning");

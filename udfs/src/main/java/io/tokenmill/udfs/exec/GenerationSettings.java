@@ -2,6 +2,7 @@ package io.tokenmill.udfs.exec;
 
 import io.tokenmill.engine.inference.ReasoningOptions;
 import io.tokenmill.engine.sampling.SamplingParams;
+import io.tokenmill.udfs.rows.InputNormalizer;
 import io.tokenmill.udfs.rows.PromptRow;
 import java.io.Serializable;
 import java.util.List;
@@ -13,14 +14,30 @@ import java.util.List;
  *
  * @param thinkingBudget null = unlimited reasoning
  * @param answerBudget null = only max_new_tokens bounds the answer after a forced end of thinking
+ * @param stopTokenIds token ids that end a sample, like EOS (the id is output but not text)
+ * @param minTokens output tokens before EOS or a stop token id may end a sample (0 = off)
+ * @param logprobs whether rows carry each output token's log-probability
+ * @param topLogprobs with logprobs, the N most likely tokens at each position (0 = none)
  */
 public record GenerationSettings(int maxNewTokens, double temperature, double topP, int topK, double minP,
     double repetitionPenalty, double presencePenalty, double frequencyPenalty, int n, long seed, List<String> stop,
-    boolean enableThinking, Integer thinkingBudget, Integer answerBudget, String transitionText)
-    implements Serializable {
+    boolean enableThinking, Integer thinkingBudget, Integer answerBudget, String transitionText,
+    List<Integer> stopTokenIds, int minTokens, boolean logprobs, int topLogprobs) implements Serializable {
 
   public GenerationSettings {
     stop = List.copyOf(stop);
+    stopTokenIds = List.copyOf(stopTokenIds);
+    for (int id : stopTokenIds) {
+      if (id < 0) throw new IllegalArgumentException("generation.stop_token_ids must hold token ids >= 0, got " + id);
+    }
+    if (minTokens < 0) throw new IllegalArgumentException("generation.min_tokens must be >= 0, got " + minTokens);
+    if (topLogprobs < 0 || topLogprobs > InputNormalizer.MAX_TOP_LOGPROBS) {
+      throw new IllegalArgumentException("generation.top_logprobs must be in [0, " + InputNormalizer.MAX_TOP_LOGPROBS
+          + "], got " + topLogprobs);
+    }
+    if (topLogprobs > 0 && !logprobs) {
+      throw new IllegalArgumentException("generation.top_logprobs " + topLogprobs + " needs generation.logprobs: true");
+    }
     if (n < 1) throw new IllegalArgumentException("generation.n must be >= 1, got " + n);
     if (maxNewTokens < 1) throw new IllegalArgumentException("generation.max_new_tokens must be >= 1");
     if (thinkingBudget != null && thinkingBudget < 1) {
@@ -69,6 +86,10 @@ public record GenerationSettings(int maxNewTokens, double temperature, double to
         .optN(n)
         .optSeed(o.seed() != null ? o.seed() : seed)
         .optStopStrings(stop)
+        .optStopTokenIds((o.stopTokenIds() != null ? o.stopTokenIds() : stopTokenIds).stream()
+            .mapToInt(Integer::intValue).toArray())
+        .optMinTokens(o.minTokens() != null ? o.minTokens() : minTokens)
+        .optLogprobs(o.topLogprobs() != null ? o.topLogprobs() : logprobs ? Integer.valueOf(topLogprobs) : null)
         .build();
   }
 

@@ -142,6 +142,13 @@ public final class RowGenerator {
               + loaded.maxSeqLen() + ") leaves no room to generate");
         }
         params = ctx.generation().paramsFor(row.overrides(), room);
+        int vocab = loaded.dir().config().vocabSize();
+        for (int stopId : params.stopTokenIds()) {
+          if (stopId >= vocab) {
+            throw new IllegalArgumentException((row.overrides().stopTokenIds() != null ? "override column "
+                : "generation.") + "stop_token_ids holds " + stopId + ", outside the model's vocabulary of " + vocab);
+          }
+        }
         reasoning = ctx.generation().reasoningFor(row.overrides());
       } catch (RuntimeException e) {
         problem = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -217,11 +224,12 @@ public final class RowGenerator {
     }
     return new ResultRow(row.id(), r.sample(), promptText, r.reasoning(), r.answer(), score.extracted(),
         score.correct(), row.reference(), finish, r.promptTokens(), r.reasoningTokens(), r.answerTokens(),
-        Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
+        r.transitionTokens(), r.logprobs() == null ? null : TokenLogprobs.ids(r.outputIds()), TokenLogprobs.chosen(r.logprobs()),
+        TokenLogprobs.topJson(r.logprobs()), Math.max(0, r.ttftMs()), r.latencyMs(), ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
   }
 
   private ResultRow errorRow(PromptRow row, int sample, String promptText, int promptTokens, String error) {
     return new ResultRow(row.id(), sample, promptText, null, null, null, null, row.reference(), "error",
-        promptTokens, 0, 0, 0, 0, ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
+        promptTokens, 0, 0, 0, null, null, null, 0, 0, ctx.modelName(), loaded.deviceName(), ctx.runId(), attempt, error);
   }
 }

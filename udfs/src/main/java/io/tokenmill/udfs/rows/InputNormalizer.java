@@ -149,9 +149,20 @@ public final class InputNormalizer implements Serializable {
     Double topP = null;
     Long seed = null;
     Integer budget = null;
+    Integer minTokens = null;
+    Integer topLogprobs = null;
+    List<Integer> stopTokenIds = null;
     for (String c : columns.overrideColumns()) {
       Object v = row.get(c);
       if (v == null || (v instanceof String s && s.isBlank())) continue;
+      if (c.equals("stop_token_ids")) {
+        try {
+          stopTokenIds = tokenIds(v);
+        } catch (IllegalArgumentException e) {
+          problems.add("override column 'stop_token_ids' " + e.getMessage());
+        }
+        continue;
+      }
       BigDecimal d = number(v);
       if (d == null) {
         problems.add("override column '" + c + "' is not a number: " + (v instanceof String ? "'" + v + "'" : describe(v)));
@@ -159,14 +170,15 @@ public final class InputNormalizer implements Serializable {
       }
       String shown = v instanceof String s ? s.trim() : asString(v);
       switch (c) {
-        case "max_new_tokens", "thinking_budget", "seed" -> {
+        case "max_new_tokens", "thinking_budget", "seed", "min_tokens", "top_logprobs" -> {
           if (d.stripTrailingZeros().scale() > 0) {
             problems.add("override column '" + c + "' must be a whole number, got " + shown);
             continue;
           }
           boolean seedColumn = c.equals("seed");
-          BigDecimal lo = seedColumn ? LONG_MIN : BigDecimal.ONE;
-          BigDecimal hi = seedColumn ? LONG_MAX : INT_MAX;
+          boolean zeroOk = c.equals("min_tokens") || c.equals("top_logprobs");
+          BigDecimal lo = seedColumn ? LONG_MIN : zeroOk ? BigDecimal.ZERO : BigDecimal.ONE;
+          BigDecimal hi = seedColumn ? LONG_MAX : c.equals("top_logprobs") ? BigDecimal.valueOf(MAX_TOP_LOGPROBS) : INT_MAX;
           if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0) {
             problems.add("override column '" + c + "' is out of range: " + shown + " (must be a whole number in ["
                 + lo + ", " + hi + "])");
@@ -174,6 +186,8 @@ public final class InputNormalizer implements Serializable {
           }
           if (seedColumn) seed = d.longValueExact();
           else if (c.equals("max_new_tokens")) maxNew = d.intValueExact();
+          else if (c.equals("min_tokens")) minTokens = d.intValueExact();
+          else if (c.equals("top_logprobs")) topLogprobs = d.intValueExact();
           else budget = d.intValueExact();
         }
         case "temperature" -> {
@@ -193,7 +207,51 @@ public final class InputNormalizer implements Serializable {
         default -> throw new IllegalStateException(c);
       }
     }
-    return new PromptRow.Overrides(maxNew, temperature, topP, seed, budget);
+    return new PromptRow.Overrides(maxNew, temperature, topP, seed, budget, minTokens, topLogprobs, stopTokenIds);
+  }
+
+  /** Most alternatives per token a row or the job may ask for (OpenAI's and vLLM's default limit). */
+  public static final int MAX_TOP_LOGPROBS = 20;
+
+  /**
+   * Token ids from an array of whole numbers, or from its text: a JSON array ({@code "[151643, 198]"}) or a
+   * comma-separated list ({@code "151643,198"}, for CSV).
+   *
+   * @throws IllegalArgumentException saying what is wrong (the caller adds the column)
+   */
+  public static List<Integer> tokenIds(Object v) {
+    List<?> items;
+    if (v instanceof List<?> l) {
+      items = l;
+    } else if (v instanceof String s) {
+      String t = s.trim();
+      if (t.startsWith("[")) {
+        try {
+          JsonArray a = JsonParser.parseString(t).getAsJsonArray();
+          List<Object> out = new ArrayList<>();
+          for (JsonElement e : a) out.add(e.isJsonPrimitive() ? e.getAsString() : e.toString());
+          items = out;
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("is not a JSON array of token ids: '" + s + "'");
+        }
+      } else {
+        items = List.of(t.split("\\s*,\\s*"));
+      }
+    } else if (v instanceof Number) {
+      items = List.of(v);
+    } else {
+      throw new IllegalArgumentException("holds " + describe(v) + ", expected an array of token ids");
+    }
+    List<Integer> ids = new ArrayList<>();
+    for (Object o : items) {
+      BigDecimal d = o == null ? null : number(o);
+      if (d == null || d.stripTrailingZeros().scale() > 0 || d.signum() < 0 || d.compareTo(INT_MAX) > 0) {
+        throw new IllegalArgumentException("holds '" + (o instanceof Number ? asString(o) : o)
+            + "', not a token id (a whole number in [0, " + Integer.MAX_VALUE + "])");
+      }
+      ids.add(d.intValueExact());
+    }
+    return ids;
   }
 
   /** A number exactly (never through a rounded double of a decimal text), or null when {@code v} is none. */

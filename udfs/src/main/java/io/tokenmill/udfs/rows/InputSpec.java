@@ -15,8 +15,8 @@ import java.util.Map;
 public record InputSpec(String idColumn, String promptColumn, String messagesColumn, String systemColumn,
     String referenceColumn) implements Serializable {
 
-  public static final List<String> OVERRIDE_COLUMNS =
-      List.of("max_new_tokens", "temperature", "top_p", "seed", "thinking_budget");
+  public static final List<String> OVERRIDE_COLUMNS = List.of("max_new_tokens", "temperature", "top_p", "seed",
+      "thinking_budget", "min_tokens", "top_logprobs", "stop_token_ids");
 
   public static final InputSpec DEFAULT = new InputSpec("id", "prompt", "messages", "system", "reference");
 
@@ -46,7 +46,11 @@ public record InputSpec(String idColumn, String promptColumn, String messagesCol
     List<String> overrides = new ArrayList<>();
     for (String c : OVERRIDE_COLUMNS) {
       if (schema.containsKey(c)) {
-        expect(schema, c, "per-row override", problems, ColumnKind.NUMBER, ColumnKind.STRING);
+        if (c.equals("stop_token_ids")) { // an array of ids, or its text ("[1, 2]", "1,2"); rows check the values
+          expect(schema, c, "per-row override", problems, ColumnKind.STRING, ColumnKind.OTHER);
+        } else {
+          expect(schema, c, "per-row override", problems, ColumnKind.NUMBER, ColumnKind.STRING);
+        }
         overrides.add(c);
       }
     }

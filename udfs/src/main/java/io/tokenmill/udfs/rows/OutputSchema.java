@@ -10,7 +10,7 @@ import java.util.List;
 public final class OutputSchema {
 
   /** Column types used by the contract. */
-  public enum Type { STRING, INT, LONG, BOOLEAN }
+  public enum Type { STRING, INT, LONG, BOOLEAN, INT_ARRAY, FLOAT_ARRAY }
 
   /** One column: name, type, whether it can be null. */
   public record Column(String name, Type type, boolean nullable) {}
@@ -28,6 +28,10 @@ public final class OutputSchema {
       new Column("prompt_tokens", Type.INT, false),
       new Column("reasoning_tokens", Type.INT, false),
       new Column("answer_tokens", Type.INT, false),
+      new Column("transition_tokens", Type.INT, false),
+      new Column("token_ids", Type.INT_ARRAY, true),
+      new Column("logprobs", Type.FLOAT_ARRAY, true),
+      new Column("top_logprobs", Type.STRING, true),
       new Column("ttft_ms", Type.LONG, false),
       new Column("latency_ms", Type.LONG, false),
       new Column("model", Type.STRING, false),
@@ -38,6 +42,12 @@ public final class OutputSchema {
 
   /** Columns whose values depend on timing or on where/when a row ran, not on what was generated. */
   public static final List<String> PROVENANCE = List.of("ttft_ms", "latency_ms", "device", "run_id", "attempt");
+
+  /**
+   * Columns outputs written by earlier versions lack; readers take them as null (a count as 0), so such an
+   * output can still be resumed and summarised.
+   */
+  public static final List<String> ADDED_LATER = List.of("transition_tokens", "token_ids", "logprobs", "top_logprobs");
 
   private OutputSchema() {}
 

@@ -43,9 +43,23 @@ public record PromptRow(
     return bucket % waves;
   }
 
-  /** Per-row generation overrides; null fields fall back to the job's generation settings. */
-  public record Overrides(Integer maxNewTokens, Double temperature, Double topP, Long seed, Integer thinkingBudget)
-      implements Serializable {
+  /**
+   * Per-row generation overrides; null fields fall back to the job's generation settings.
+   *
+   * @param topLogprobs a row's {@code top_logprobs}: logprobs for this row with that many alternatives per token
+   * @param stopTokenIds a row's {@code stop_token_ids}, replacing the job's list
+   */
+  public record Overrides(Integer maxNewTokens, Double temperature, Double topP, Long seed, Integer thinkingBudget,
+      Integer minTokens, Integer topLogprobs, List<Integer> stopTokenIds) implements Serializable {
     public static final Overrides NONE = new Overrides(null, null, null, null, null);
+
+    public Overrides {
+      stopTokenIds = stopTokenIds == null ? null : List.copyOf(stopTokenIds);
+    }
+
+    /** The overrides that existed before min_tokens, top_logprobs and stop_token_ids. */
+    public Overrides(Integer maxNewTokens, Double temperature, Double topP, Long seed, Integer thinkingBudget) {
+      this(maxNewTokens, temperature, topP, seed, thinkingBudget, null, null, null);
+    }
   }
 }

@@ -139,7 +139,7 @@ public final class InferencePartition implements MapPartitionsFunction<Row, Row>
         values.remove(p);
         rowsLeft.remove(p);
       }
-      Object[] out = r.values();
+      Object[] out = SparkRows.values(r);
       Object[] all = new Object[k.length + out.length];
       System.arraycopy(k, 0, all, 0, k.length);
       System.arraycopy(out, 0, all, k.length, out.length);

@@ -42,6 +42,9 @@ public final class SparkRows {
       DataTypes.createStructField("top_p", DataTypes.DoubleType, true),
       DataTypes.createStructField("seed", DataTypes.LongType, true),
       DataTypes.createStructField("thinking_budget", DataTypes.IntegerType, true),
+      DataTypes.createStructField("min_tokens", DataTypes.IntegerType, true),
+      DataTypes.createStructField("top_logprobs", DataTypes.IntegerType, true),
+      DataTypes.createStructField("stop_token_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true),
       DataTypes.createStructField("input_error", DataTypes.StringType, true)});
 
   /** The trailing struct column of a prompt row that carries the kept input columns (none when none are kept). */
@@ -74,6 +77,8 @@ public final class SparkRows {
         case INT -> DataTypes.IntegerType;
         case LONG -> DataTypes.LongType;
         case BOOLEAN -> DataTypes.BooleanType;
+        case INT_ARRAY -> DataTypes.createArrayType(DataTypes.IntegerType, false);
+        case FLOAT_ARRAY -> DataTypes.createArrayType(DataTypes.FloatType, true);
       };
       fields.add(DataTypes.createStructField(c.name(), t, c.nullable()));
     }
@@ -126,7 +131,8 @@ public final class SparkRows {
     }
     PromptRow.Overrides o = p.overrides();
     return RowFactory.create(p.id(), p.position(), p.bucket(), p.prompt(), messages, p.system(), p.reference(),
-        o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.thinkingBudget(), p.inputError());
+        o.maxNewTokens(), o.temperature(), o.topP(), o.seed(), o.thinkingBudget(), o.minTokens(), o.topLogprobs(),
+        seq(o.stopTokenIds()), p.inputError());
   }
 
   /** {@link #toRow(PromptRow)} plus the kept input columns ({@code source}'s fields at {@code keptAt}) as a struct. */
@@ -155,18 +161,34 @@ public final class SparkRows {
     PromptRow.Overrides o = new PromptRow.Overrides(
         r.isNullAt(7) ? null : r.getInt(7), r.isNullAt(8) ? null : r.getDouble(8),
         r.isNullAt(9) ? null : r.getDouble(9), r.isNullAt(10) ? null : r.getLong(10),
-        r.isNullAt(11) ? null : r.getInt(11));
+        r.isNullAt(11) ? null : r.getInt(11), r.isNullAt(12) ? null : r.getInt(12),
+        r.isNullAt(13) ? null : r.getInt(13), r.isNullAt(14) ? null : r.<Integer>getList(14));
     return new PromptRow(r.getString(0), r.getLong(1), r.getInt(2), r.getString(3), messages, r.getString(5),
-        r.getString(6), o, r.getString(12));
+        r.getString(6), o, r.getString(15));
   }
 
+  /** A result row for Spark. */
   public static Row toRow(ResultRow r) {
-    return RowFactory.create(r.values());
+    return RowFactory.create(values(r));
+  }
+
+  /** A result row's values for a Spark row: list columns (token_ids, logprobs) as Scala sequences. */
+  public static Object[] values(ResultRow r) {
+    Object[] v = r.values();
+    for (int i = 0; i < v.length; i++) if (v[i] instanceof List<?> l) v[i] = seq(l);
+    return v;
   }
 
   public static ResultRow toResult(Row r) {
     Object[] v = new Object[r.length()];
-    for (int i = 0; i < v.length; i++) v[i] = r.isNullAt(i) ? null : r.get(i);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.isNullAt(i) ? null : r.get(i);
+      if (v[i] instanceof scala.collection.Seq<?> s) v[i] = new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(s));
+    }
     return ResultRow.fromValues(v);
+  }
+
+  private static Object seq(List<?> list) {
+    return list == null ? null : scala.jdk.javaapi.CollectionConverters.asScala(list).toSeq();
   }
 }

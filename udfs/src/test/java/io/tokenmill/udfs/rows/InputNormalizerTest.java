@@ -50,6 +50,34 @@ class InputNormalizerTest {
   }
 
   @Test
+  void minTokensTopLogprobsAndStopTokenIdsPerRow() {
+    InputNormalizer n = normalizer(schema("prompt", ColumnKind.STRING, "min_tokens", ColumnKind.NUMBER,
+        "top_logprobs", ColumnKind.NUMBER, "stop_token_ids", ColumnKind.OTHER));
+    Map<String, Object> row = new HashMap<>(Map.of("prompt", "p", "min_tokens", 0, "top_logprobs", 3,
+        "stop_token_ids", List.of(151643L, 198)));
+    PromptRow ok = n.normalize(row::get, 0);
+    assertNull(ok.inputError());
+    assertEquals(new PromptRow.Overrides(null, null, null, null, null, 0, 3, List.of(151643, 198)), ok.overrides());
+    for (Object text : List.of("[151643, 198]", "151643, 198", " 151643,198 ")) {
+      row.put("stop_token_ids", text);
+      assertEquals(List.of(151643, 198), n.normalize(row::get, 0).overrides().stopTokenIds(), text.toString());
+    }
+    row.put("stop_token_ids", "[1, -2]");
+    row.put("top_logprobs", 21);
+    row.put("min_tokens", 1.5);
+    String error = n.normalize(row::get, 4, "in.jsonl line 5").inputError();
+    assertTrue(error.startsWith("in.jsonl line 5: "), error);
+    assertTrue(error.contains("override column 'stop_token_ids' holds '-2', not a token id"), error);
+    assertTrue(error.contains("override column 'top_logprobs' is out of range: 21 (must be a whole number in [0, 20])"),
+        error);
+    assertTrue(error.contains("override column 'min_tokens' must be a whole number, got 1.5"), error);
+    row.put("stop_token_ids", Map.of("a", 1));
+    assertTrue(n.normalize(row::get, 0).inputError().contains("'stop_token_ids' holds an object"));
+    assertThrows(IllegalArgumentException.class, () -> normalizer(schema("prompt", ColumnKind.STRING,
+        "stop_token_ids", ColumnKind.MESSAGES)), "an array of structs is no list of ids");
+  }
+
+  @Test
   void overridesAreTypedOrNamedInTheError() {
     InputNormalizer n = normalizer(schema("prompt", ColumnKind.STRING, "max_new_tokens", ColumnKind.STRING,
         "temperature", ColumnKind.NUMBER, "seed", ColumnKind.NUMBER));
