@@ -59,6 +59,8 @@ public final class SparkRunner {
     // Driver-side checks before Spark starts or any data is read: the model dir as a whole.
     say(s, "validating model " + s.modelPath());
     ModelDir.validate(java.nio.file.Path.of(s.modelPath()));
+    String javaRefusal = io.tokenmill.jobs.JavaSupport.sparkRefusal(io.tokenmill.jobs.JavaSupport.feature());
+    if (javaRefusal != null) throw new IllegalArgumentException(javaRefusal);
     say(s, "starting Spark");
     SparkSession spark = session(s);
     String master = spark.sparkContext().master();
@@ -277,6 +279,7 @@ public final class SparkRunner {
     // running tasks report accumulator values with heartbeats: the progress line moves every second or two
     if (!conf.contains("spark.executor.heartbeatInterval")) b.config("spark.executor.heartbeatInterval", "2s");
     if (!conf.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
+    SparkLogging.quietIfUnconfigured(conf);
     // Like --master over spark.master: what Spark was already given (spark-submit --conf, spark-defaults.conf,
     // -D) wins over the YAML's spark.conf.*, and a differing YAML value is named, not silently dropped.
     for (var e : s.config().sparkConf().entrySet()) {

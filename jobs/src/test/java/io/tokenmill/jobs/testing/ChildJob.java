@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
- * {@code GenerateJob} in a child JVM, as {@code bin/tokenmill run} would start it: this JVM's java, classpath
+ * {@code GenerateJob} (or another main) in a child JVM, as {@code bin/tokenmill run} would start it: this JVM's java, classpath
  * and flags (surefire's argLine: the --add-opens Spark needs, offline DJL), every setting as {@code --set}.
  * Its output is collected so a test can wait for a line (the {@code test.fault.pause_at} marker) and show the
  * log when something goes wrong.
@@ -33,10 +34,25 @@ public final class ChildJob implements AutoCloseable {
   }
 
   public static ChildJob start(Map<String, Object> settings) throws IOException {
+    List<String> args = new ArrayList<>();
+    for (var e : settings.entrySet()) {
+      args.add("--set");
+      args.add(e.getKey() + "=" + e.getValue());
+    }
+    return startMain("io.tokenmill.jobs.GenerateJob", flag -> true, args);
+  }
+
+  /**
+   * {@code mainClass} in a child JVM with this JVM's classpath and those of its flags that {@code keepFlag}
+   * accepts (e.g. all but {@code -Dlog4j2.configurationFile}, to run on Spark's own logging defaults).
+   */
+  public static ChildJob startMain(String mainClass, Predicate<String> keepFlag, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-Xss") || a.startsWith("-XX:+IgnoreUnrecognized")) {
+      if ((a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-Xss") || a.startsWith("-XX:+IgnoreUnrecognized"))
+          && keepFlag.test(a)) {
         cmd.add(a);
       }
     }
@@ -45,12 +61,14 @@ public final class ChildJob implements AutoCloseable {
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.tokenmill.jobs.GenerateJob");
-    for (var e : settings.entrySet()) {
-      cmd.add("--set");
-      cmd.add(e.getKey() + "=" + e.getValue());
-    }
+    cmd.add(mainClass);
+    cmd.addAll(args);
     return new ChildJob(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+  }
+
+  /** Everything the child printed so far (stdout and stderr interleaved), untruncated. */
+  public String fullLog() {
+    return log.toString();
   }
 
   private void read() {
