@@ -8,6 +8,7 @@ package io.tokenmill.jobs.run;
  * OUTPUT/_staging/wave=RUNID-008/             the wave in flight; moved under rows/ when complete
  * OUTPUT/run_summary.json                     the last run's summary (written atomically)
  * OUTPUT/duplicate_ids.jsonl                  input rows not generated because an earlier row has their id
+ * OUTPUT/report.html                          charts and the summary of the last run (output.report)
  * OUTPUT/_tokenmill                           marker: a directory Tokenmill created (OutputGuard)
  * OUTPUT/_lock                                held by the running run (RunLock)
  * </pre>
@@ -20,6 +21,7 @@ public final class OutputLayout {
   public static final String STAGING = "_staging";
   public static final String SUMMARY = "run_summary.json";
   public static final String DUPLICATES = "duplicate_ids.jsonl";
+  public static final String REPORT = "report.html";
 
   private OutputLayout() {}
 

@@ -9,6 +9,10 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pmod;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.report.ReportRows;
+import io.tokenmill.jobs.report.RunReport;
+import io.tokenmill.jobs.report.SparkReportRows;
+import io.tokenmill.jobs.report.ThroughputTimeline;
 import io.tokenmill.jobs.run.DuplicateIds;
 import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
@@ -150,6 +154,7 @@ public final class SparkRunner {
 
     long expectedRows = pendingPrompts * n;
     long g0 = System.nanoTime(); // the generation phase: the waves (executors load their engines in the first)
+    ThroughputTimeline timeline = ThroughputTimeline.start(liveRows::value, liveTokens::value);
     int committedWaves = 0;
     int retried = 0;
     boolean stopped = false;
@@ -180,6 +185,7 @@ public final class SparkRunner {
         }
       }
     } finally {
+      timeline.close();
       spark.sparkContext().removeSparkListener(liveRows);
       spark.sparkContext().removeSparkListener(liveTokens);
     }
@@ -198,6 +204,10 @@ public final class SparkRunner {
     } catch (RuntimeException | IOException e) { // the run is committed and summarised; examples are a courtesy
       say(s, "could not read example rows: " + e);
     }
+    label(spark, s, "tokenmill report");
+    RunReport.write(store, summary, s, () -> store.hasCommittedRows()
+        ? SparkReportRows.read(spark, store.rowsDir(), RunReport.groupBy(s), totals.rows)
+        : new ReportRows(null, 0, RunReport.SAMPLE_ROWS), timeline.points(), msg -> say(s, msg));
     spark.sparkContext().clearJobGroup();
     spark.sparkContext().clearCallSite();
     prompts.unpersist();
