@@ -79,7 +79,9 @@ class TinyReasonerJobEvalTest {
     // the sweep's page: one chart, a line per task; each job of the sweep wrote its own report too
     String sweep = Files.readString(tmp.resolve("report.html"));
     assertEquals(List.of("Accuracy vs thinking budget"), ReportHtml.alts(ReportHtml.images(sweep)));
-    for (TinyEval.BudgetRow b : r.budgets()) assertTrue(sweep.contains(b.all().task() + " (unlimited: "), b.all().task());
+    for (TinyEval.BudgetRow b : r.budgets()) {
+      assertTrue(sweep.contains("<th>" + b.all().task() + ", thinking budget " + b.all().what() + "</th>"), b.toString());
+    }
     assertTrue(printed.contains("chart: " + tmp.resolve("report.html")), printed);
     for (String run : List.of("unlimited", "budgets")) {
       assertEquals(List.of("Tokens per row", "Throughput"),
