@@ -27,7 +27,7 @@ for jdk in "${jdks[@]}"; do
     if [ $rc = 0 ] && grep -q '^accuracy' "$log"; then
       result="ok: $(grep '^accuracy' "$log" | tr -s ' ')"
     else
-      result="exit $rc: $(grep -E '^tokenmill: |Exception' "$log" | tail -n1)"
+      result="exit $rc: $(grep -E '^tokenmill[a-z -]*: |Exception' "$log" | tail -n1)"
       status=1
     fi
     printf '%-45s %-6s %s\n' "$version" "$runner" "$result"
