@@ -23,8 +23,8 @@ exec "$java" $opens \
   -Dai.djl.pytorch.num_threads="$threads" \
   -Dai.djl.pytorch.num_interop_threads=1 \
   -Dai.djl.pytorch.graph_optimizer=false \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -DOPT_OUT_TRACKING=true \
-  -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
+  -Dlog4j2.configurationFile="${TOKENMILL_LOG4J2:-$here/../../conf/log4j2.properties}" \
+  -Djava.awt.headless=true \
   ${TOKENMILL_JAVA_OPTS:-} \
   -cp "$cp" io.tokenmill.jobs.cli.TokenmillCli "$@"

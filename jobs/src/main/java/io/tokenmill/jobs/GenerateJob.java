@@ -17,6 +17,9 @@ public final class GenerateJob {
   private GenerateJob() {}
 
   public static void main(String[] args) {
+    // bin/tokenmill has said it already; spark-submit and plain java have not
+    String javaNote = Boolean.getBoolean("tokenmill.java.checked") ? null : JavaSupport.note(JavaSupport.feature());
+    if (javaNote != null) System.err.println("tokenmill: " + javaNote);
     int status;
     try {
       status = run(args);

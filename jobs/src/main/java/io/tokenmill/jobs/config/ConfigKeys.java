@@ -28,6 +28,8 @@ public final class ConfigKeys {
       key("output.lock_timeout_s", 120, "a run's lock on output.path (OUTPUT/_lock) whose heartbeat is older than this is taken over"),
       key("output.keep_columns", "all", "input columns each output row carries ahead of the output columns: all, none, or a list [a, b]"),
       key("output.prompt_text", true, "fill the prompt_text column with the rendered prompt"),
+      key("output.report", true, "write OUTPUT/report.html: charts of tokens, accuracy and throughput, and the summary"),
+      key("output.report_group_by", "task", "output column whose values report.html's accuracy chart groups by (when the output has it)"),
       key("model.path", null, "Hugging Face model directory (readable by the driver and every executor)"),
       key("model.name", null, "value of the `model` column (default: the directory's name)"),
       key("model.reasoning_format", "auto", "auto (from the chat template), deepseek_r1, qwen3, none"),

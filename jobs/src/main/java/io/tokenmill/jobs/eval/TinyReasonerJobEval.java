@@ -12,6 +12,8 @@ import io.tokenmill.jobs.config.ConfigKeys;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.local.ArrowParquet;
 import io.tokenmill.jobs.local.LocalRunner;
+import io.tokenmill.jobs.report.BudgetSweepReport;
+import io.tokenmill.jobs.report.ReportRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.RunSummary;
 import io.tokenmill.jobs.spark.SparkRunner;
@@ -23,9 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -113,9 +117,14 @@ public final class TinyReasonerJobEval {
           budgetFractions.length, problems.size(), budgetInput);
       Run budgeted = runJob(budgetInput, scratch.resolve("budgets"),
           Map.of("generation.answer_budget", TinyEval.ANSWER_BUDGET));
+      Map<String, Map<Long, ReportRows.Accuracy>> curves = new LinkedHashMap<>();
+      List<String[]> settings = new ArrayList<>();
       for (Task t : Tasks.ALL) {
-        budgets.add(TinyEval.budgetRow(t, "unlimited",
-            scored.stream().filter(x -> x.problem().task().equals(t.name())).toList()));
+        TinyEval.BudgetRow unlimitedRow = TinyEval.budgetRow(t, "unlimited",
+            scored.stream().filter(x -> x.problem().task().equals(t.name())).toList());
+        budgets.add(unlimitedRow);
+        settings.add(setting(unlimitedRow));
+        Map<Long, ReportRows.Accuracy> curve = new TreeMap<>();
         for (double f : budgetFractions) {
           List<TinyEval.Scored> setting = new ArrayList<>();
           for (int i = 0; i < problems.size(); i++) {
@@ -123,16 +132,32 @@ public final class TinyReasonerJobEval {
               setting.add(scored(problems.get(i), budgeted.row(ids.get(i) + tag(f))));
             }
           }
-          budgets.add(TinyEval.budgetRow(t, TinyEval.budgetLabel(f, TinyEval.budget(f, hardestMean.get(t.name()))),
-              setting));
+          int budget = TinyEval.budget(f, hardestMean.get(t.name()));
+          TinyEval.BudgetRow row = TinyEval.budgetRow(t, TinyEval.budgetLabel(f, budget), setting);
+          budgets.add(row);
+          settings.add(setting(row));
+          curve.put((long) budget, new ReportRows.Accuracy(row.all().n(), row.all().correct()));
         }
+        curves.put(String.format("%s (unlimited: %.0f%%)", t.name(), 100 * unlimitedRow.all().accuracy()), curve);
       }
       out.println();
       out.println("Accuracy vs thinking budget (fraction of the task's hardest-level mean reasoning tokens;"
           + " answer budget " + TinyEval.ANSWER_BUDGET + "):");
       out.println(TinyEval.budgetTable(budgets));
+      Path report = scratch.resolve("report.html");
+      Files.writeString(report, BudgetSweepReport.html(String.format("%d held-out problems per task, %s, answer budget %d",
+          perTask, runnerName(budgeted.settings()), TinyEval.ANSWER_BUDGET), curves, settings), StandardCharsets.UTF_8);
+      out.println("chart: " + report);
     }
     return new Result(accuracy, budgets, agree, problems.size());
+  }
+
+  /** One line of the sweep page's table: task and setting, then accuracy, budget cut-offs, mean reasoning. */
+  private static String[] setting(TinyEval.BudgetRow b) {
+    TinyEval.Row r = b.all();
+    return new String[] {r.task() + ", thinking budget " + r.what(), String.format(
+        "accuracy %.1f%% of %d; finish=budget %.0f%%; mean reasoning %.1f tokens", 100 * r.accuracy(), r.n(),
+        100 * r.share(FinishReason.BUDGET), r.meanReasoningTokens())};
   }
 
   /** The id suffix of a budget setting's rows, e.g. {@code @25}. */

@@ -1,6 +1,10 @@
 package io.tokenmill.jobs.local;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.report.ArrowReportRows;
+import io.tokenmill.jobs.report.ReportRows;
+import io.tokenmill.jobs.report.RunReport;
+import io.tokenmill.jobs.report.ThroughputTimeline;
 import io.tokenmill.jobs.run.DuplicateIds;
 import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
@@ -121,7 +125,8 @@ public final class LocalRunner {
         int committedWaves = 0;
         int retried = 0;
         boolean stopped = false;
-        try (ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * n,
+        ThroughputTimeline timeline = ThroughputTimeline.start(rowsDone::get, tokens::get);
+        try (timeline; ProgressLine progress = new ProgressLine(System.err, (long) pending.size() * n,
             rowsDone::get, tokens::get, s.progressIntervalSeconds(), s.progress())) {
           for (int w = 0; w < waves && !pending.isEmpty(); w++) {
             progress.stage("wave " + (w + 1) + "/" + waves);
@@ -168,6 +173,9 @@ public final class LocalRunner {
             committedWaves, (System.nanoTime() - t0) / 1e9, List.of(report), started, null, stopped)
             .withIntegrity(later.size(), retried).withGenerationSeconds(generationSeconds);
         store.writeSummary(summary.toJsonString());
+        RunReport.write(store, summary, s, () -> written.isEmpty() ? new ReportRows(null, 0, RunReport.SAMPLE_ROWS)
+            : ArrowReportRows.read(Path.of(store.rowsDir()), allocator, RunReport.groupBy(s), totals.rows),
+            timeline.points(), msg -> System.err.println("[tokenmill] " + msg));
         return summary.withExamples(ExampleRows.pick(written, totals, s.examples()));
       }
     } catch (Exception e) { // Scala code throws checked SparkExceptions undeclared; the rethrow stays precise

@@ -14,10 +14,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** Reads one Parquet file batch by batch through Arrow's dataset JNI; errors name the file. */
-final class ParquetScan {
+public final class ParquetScan {
 
   /** Called with the (reused) root before the first batch, with rowCount 0, and after each batch is loaded. */
-  interface Batches {
+  public interface Batches {
     void schema(VectorSchemaRoot root) throws IOException;
 
     void batch(VectorSchemaRoot root) throws IOException;
@@ -25,7 +25,7 @@ final class ParquetScan {
 
   private ParquetScan() {}
 
-  static void scan(Path file, BufferAllocator allocator, Batches batches) throws IOException {
+  public static void scan(Path file, BufferAllocator allocator, Batches batches) throws IOException {
     try (DatasetFactory factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
             FileFormat.PARQUET, file.toUri().toString());
         Dataset dataset = factory.finish();

@@ -10,6 +10,7 @@ package io.tokenmill.jobs.run;
  * OUTPUT/runs/RUNID/run_summary.json          every run's summary, kept (RUNID sorts by start time)
  * OUTPUT/run_identity.json                    settings that determine row content (RunIdentity)
  * OUTPUT/duplicate_ids.jsonl                  input rows not generated because an earlier row has their id
+ * OUTPUT/report.html                          charts and the summary of the last run (output.report)
  * OUTPUT/_tokenmill                           marker: a directory Tokenmill created (OutputGuard)
  * OUTPUT/_lock                                held by the running run (RunLock)
  * </pre>
@@ -23,6 +24,7 @@ public final class OutputLayout {
   public static final String SUMMARY = "run_summary.json";
   public static final String DUPLICATES = "duplicate_ids.jsonl";
   public static final String RUNS = "runs";
+  public static final String REPORT = "report.html";
 
   private OutputLayout() {}
 

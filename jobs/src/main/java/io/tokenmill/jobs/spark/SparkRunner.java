@@ -9,6 +9,10 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pmod;
 
 import io.tokenmill.engine.model.ModelDir;
+import io.tokenmill.jobs.report.ReportRows;
+import io.tokenmill.jobs.report.RunReport;
+import io.tokenmill.jobs.report.SparkReportRows;
+import io.tokenmill.jobs.report.ThroughputTimeline;
 import io.tokenmill.jobs.run.DuplicateIds;
 import io.tokenmill.jobs.run.ExampleRows;
 import io.tokenmill.jobs.run.JobSettings;
@@ -60,6 +64,8 @@ public final class SparkRunner {
     // Driver-side checks before Spark starts or any data is read: the model dir as a whole.
     say(s, "validating model " + s.modelPath());
     ModelDir.validate(java.nio.file.Path.of(s.modelPath()));
+    String javaRefusal = io.tokenmill.jobs.JavaSupport.sparkRefusal(io.tokenmill.jobs.JavaSupport.feature());
+    if (javaRefusal != null) throw new IllegalArgumentException(javaRefusal);
     say(s, "starting Spark");
     SparkSession spark = session(s);
     String master = spark.sparkContext().master();
@@ -150,6 +156,7 @@ public final class SparkRunner {
 
     long expectedRows = pendingPrompts * n;
     long g0 = System.nanoTime(); // the generation phase: the waves (executors load their engines in the first)
+    ThroughputTimeline timeline = ThroughputTimeline.start(liveRows::value, liveTokens::value);
     int committedWaves = 0;
     int retried = 0;
     boolean stopped = false;
@@ -180,6 +187,7 @@ public final class SparkRunner {
         }
       }
     } finally {
+      timeline.close();
       spark.sparkContext().removeSparkListener(liveRows);
       spark.sparkContext().removeSparkListener(liveTokens);
     }
@@ -198,6 +206,10 @@ public final class SparkRunner {
     } catch (RuntimeException | IOException e) { // the run is committed and summarised; examples are a courtesy
       say(s, "could not read example rows: " + e);
     }
+    label(spark, s, "tokenmill report");
+    RunReport.write(store, summary, s, () -> store.hasCommittedRows()
+        ? SparkReportRows.read(spark, store.rowsDir(), RunReport.groupBy(s), totals.rows)
+        : new ReportRows(null, 0, RunReport.SAMPLE_ROWS), timeline.points(), msg -> say(s, msg));
     spark.sparkContext().clearJobGroup();
     spark.sparkContext().clearCallSite();
     prompts.unpersist();
@@ -282,6 +294,7 @@ public final class SparkRunner {
     // running tasks report accumulator values with heartbeats: the progress line moves every second or two
     if (!conf.contains("spark.executor.heartbeatInterval")) b.config("spark.executor.heartbeatInterval", "2s");
     if (!conf.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
+    SparkLogging.quietIfUnconfigured(conf);
     // Like --master over spark.master: what Spark was already given (spark-submit --conf, spark-defaults.conf,
     // -D) wins over the YAML's spark.conf.*, and a differing YAML value is named, not silently dropped.
     for (var e : s.config().sparkConf().entrySet()) {

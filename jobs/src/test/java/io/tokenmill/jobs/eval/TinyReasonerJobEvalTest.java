@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.tokenmill.engine.reasoning.FinishReason;
 import io.tokenmill.engine.train.TinyEval;
 import io.tokenmill.jobs.config.JobConfig;
+import io.tokenmill.jobs.report.ReportHtml;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -73,5 +75,17 @@ class TinyReasonerJobEvalTest {
     }
     assertTrue(printed.contains("| add | 4 | 7-8 digits | 4 (4) |"), printed);
     assertTrue(printed.contains("| count | 25% = "), printed);
+
+    // the sweep's page: one chart, a line per task; each job of the sweep wrote its own report too
+    String sweep = Files.readString(tmp.resolve("report.html"));
+    assertEquals(List.of("Accuracy vs thinking budget"), ReportHtml.alts(ReportHtml.images(sweep)));
+    for (TinyEval.BudgetRow b : r.budgets()) {
+      assertTrue(sweep.contains("<th>" + b.all().task() + ", thinking budget " + b.all().what() + "</th>"), b.toString());
+    }
+    assertTrue(printed.contains("chart: " + tmp.resolve("report.html")), printed);
+    for (String run : List.of("unlimited", "budgets")) {
+      assertEquals(List.of("Tokens per row", "Throughput"),
+          ReportHtml.alts(ReportHtml.images(Files.readString(tmp.resolve(run).resolve("report.html")))), run);
+    }
   }
 }

@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
- * {@code GenerateJob} in a child JVM, as {@code bin/tokenmill run} would start it: this JVM's java, classpath
+ * {@code GenerateJob} (or another main) in a child JVM, as {@code bin/tokenmill run} would start it: this JVM's java, classpath
  * and flags (surefire's argLine: the --add-opens Spark needs, offline DJL), every setting as {@code --set}.
  * Its output is collected so a test can wait for a line (the {@code test.fault.pause_at} marker) and show the
  * log when something goes wrong.
@@ -38,15 +39,30 @@ public final class ChildJob implements AutoCloseable {
       args.add("--set");
       args.add(e.getKey() + "=" + e.getValue());
     }
-    return startMain("io.tokenmill.jobs.GenerateJob", null, args);
+    return startMain("io.tokenmill.jobs.GenerateJob", flag -> true, null, args);
   }
 
   /** Any main class of the test classpath, started the same way, in {@code workingDir} (null: this JVM's). */
   public static ChildJob startMain(String mainClass, Path workingDir, List<String> args) throws IOException {
+    return startMain(mainClass, flag -> true, workingDir, args);
+  }
+
+  /**
+   * {@code mainClass} in a child JVM with this JVM's classpath and those of its flags that {@code keepFlag}
+   * accepts (e.g. all but {@code -Dlog4j2.configurationFile}, to run on Spark's own logging defaults).
+   */
+  public static ChildJob startMain(String mainClass, Predicate<String> keepFlag, List<String> args)
+      throws IOException {
+    return startMain(mainClass, keepFlag, null, args);
+  }
+
+  private static ChildJob startMain(String mainClass, Predicate<String> keepFlag, Path workingDir, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-Xss") || a.startsWith("-XX:+IgnoreUnrecognized")) {
+      if ((a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-Xss") || a.startsWith("-XX:+IgnoreUnrecognized"))
+          && keepFlag.test(a)) {
         cmd.add(a);
       }
     }
@@ -60,6 +76,11 @@ public final class ChildJob implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     if (workingDir != null) pb.directory(workingDir.toFile());
     return new ChildJob(pb.start());
+  }
+
+  /** Everything the child printed so far (stdout and stderr interleaved), untruncated. */
+  public String fullLog() {
+    return log.toString();
   }
 
   private void read() {
