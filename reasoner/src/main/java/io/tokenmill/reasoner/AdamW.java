@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

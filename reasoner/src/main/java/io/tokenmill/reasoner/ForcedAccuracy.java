@@ -1,7 +1,7 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import ai.djl.ndarray.NDManager;
-import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Problem;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

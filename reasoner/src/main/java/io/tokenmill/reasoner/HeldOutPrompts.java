@@ -1,10 +1,10 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Task;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Task;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import io.tokenmill.engine.tokenizer.ChatMessage;
 import io.tokenmill.engine.tokenizer.ChatTemplate;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
-import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Problem;
 import java.util.Arrays;
 import java.util.List;
 

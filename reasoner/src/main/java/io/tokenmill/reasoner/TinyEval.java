@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import io.tokenmill.engine.inference.Engine;
 import io.tokenmill.engine.inference.EngineConfig;
@@ -13,9 +13,9 @@ import io.tokenmill.engine.runtime.ComputeDevice;
 import io.tokenmill.engine.runtime.DecoderModel;
 import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Task;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Task;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;

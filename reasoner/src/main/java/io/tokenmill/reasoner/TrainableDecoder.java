@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static io.tokenmill.engine.weights.WeightNames.*;
 

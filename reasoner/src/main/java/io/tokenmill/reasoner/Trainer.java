@@ -1,10 +1,10 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

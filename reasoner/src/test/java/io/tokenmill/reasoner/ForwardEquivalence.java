@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -10,7 +10,7 @@ import io.tokenmill.engine.runtime.KvCache;
 import io.tokenmill.engine.runtime.StepBatch;
 import io.tokenmill.engine.runtime.StepResult;
 import io.tokenmill.engine.tokenizer.ModelTokenizer;
-import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Problem;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -7,8 +7,8 @@ import io.tokenmill.engine.make.ModelMaker;
 import io.tokenmill.engine.make.RandomWeights;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.model.ModelDir;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Tasks;
 import io.tokenmill.engine.weights.DType;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.tokenmill.engine.train.tasks.HeldOutSplit;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.HeldOutSplit;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -39,7 +39,7 @@ class HeldOutPromptsTest {
       Problem p = new Problem(task, o.get("level").getAsInt(), o.get("prompt").getAsString(), "",
           o.get("reference").getAsString());
       assertTrue(HeldOutSplit.isHeldOut(p), "not held out: " + line);
-      assertEquals(io.tokenmill.engine.train.tasks.TaskGeneratorsTestAccess.independentAnswer(p), p.answer(), line);
+      assertEquals(io.tokenmill.reasoner.tasks.TaskGeneratorsTestAccess.independentAnswer(p), p.answer(), line);
       assertTrue(ids.add(o.get("id").getAsString()), "duplicate id: " + line);
       assertTrue(prompts.add(task + "|" + p.prompt()), "duplicate problem: " + line);
     }

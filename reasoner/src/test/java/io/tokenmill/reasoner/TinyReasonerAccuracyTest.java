@@ -1,11 +1,11 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.tokenmill.engine.inference.ReasoningOptions;
 import io.tokenmill.engine.reasoning.FinishReason;
 import io.tokenmill.engine.reasoning.ReasoningFormat;
-import io.tokenmill.engine.train.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Problem;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

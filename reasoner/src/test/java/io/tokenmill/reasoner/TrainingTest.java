@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train;
+package io.tokenmill.reasoner;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -96,9 +96,9 @@ class TrainingTest {
 
   @Test
   void engineForwardReproducesTrainingForward() {
-    List<io.tokenmill.engine.train.tasks.Problem> problems = new ArrayList<>();
-    for (var task : io.tokenmill.engine.train.tasks.Tasks.ALL) {
-      problems.add(io.tokenmill.engine.train.tasks.Tasks.heldOut(task, 2, 1, 3).get(0));
+    List<io.tokenmill.reasoner.tasks.Problem> problems = new ArrayList<>();
+    for (var task : io.tokenmill.reasoner.tasks.Tasks.ALL) {
+      problems.add(io.tokenmill.reasoner.tasks.Tasks.heldOut(task, 2, 1, 3).get(0));
     }
     ForwardEquivalence.assertSame(model, exported, problems);
   }

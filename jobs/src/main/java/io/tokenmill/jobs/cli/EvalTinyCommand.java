@@ -1,9 +1,9 @@
 package io.tokenmill.jobs.cli;
 
 import io.tokenmill.engine.inference.ReasoningOptions;
-import io.tokenmill.engine.train.TinyEval;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.TinyEval;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

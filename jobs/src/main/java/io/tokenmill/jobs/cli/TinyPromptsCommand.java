@@ -1,7 +1,7 @@
 package io.tokenmill.jobs.cli;
 
-import io.tokenmill.engine.train.HeldOutPrompts;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.HeldOutPrompts;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.tokenmill.jobs.cli;
 
-import io.tokenmill.engine.train.TinyReasoner;
-import io.tokenmill.engine.train.TrainConfig;
+import io.tokenmill.reasoner.TinyReasoner;
+import io.tokenmill.reasoner.TrainConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train.tasks;
+package io.tokenmill.reasoner.tasks;
 
 /**
  * Which problems are held out from training: a fixed 1 in {@link #MODULUS} slice of the problem space,

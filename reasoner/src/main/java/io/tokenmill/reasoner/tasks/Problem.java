@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train.tasks;
+package io.tokenmill.reasoner.tasks;
 
 /**
  * One synthetic problem: the user message, the worked reasoning (the text inside the think block), and

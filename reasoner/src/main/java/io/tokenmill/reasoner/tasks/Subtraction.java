@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train.tasks;
+package io.tokenmill.reasoner.tasks;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.tokenmill.engine.train.tasks;
+package io.tokenmill.reasoner.tasks;
 
 /** Lets tests in other packages reuse the independent answer check of {@link TaskGeneratorsTest}. */
 public final class TaskGeneratorsTestAccess {
