@@ -22,10 +22,19 @@ final class ForcedAccuracy {
     this.problems = List.copyOf(problems);
     List<PackedBatch.Sequence> all = new ArrayList<>();
     for (Problem p : problems) all.add(encoder.sequence(p));
-    // Chunks of ~training size; packing keeps order, so the k-th packed sequence overall is problem k.
-    int chunk = Math.max(1, rows * rowLength / 150);
-    for (int from = 0; from < all.size(); from += chunk) {
-      batches.add(PackedBatch.packAll(all.subList(from, Math.min(all.size(), from + chunk)), rowLength, padId));
+    // Chunks of about a training step's tokens (seating problems are ten times an addition's);
+    // packing keeps order, so the k-th packed sequence overall is problem k.
+    int budget = rows * rowLength;
+    int from = 0;
+    while (from < all.size()) {
+      int to = from;
+      int tokens = 0;
+      while (to < all.size() && (to == from || tokens + all.get(to).ids().length <= budget)) {
+        tokens += all.get(to).ids().length;
+        to++;
+      }
+      batches.add(PackedBatch.packAll(all.subList(from, to), rowLength, padId));
+      from = to;
     }
   }
 

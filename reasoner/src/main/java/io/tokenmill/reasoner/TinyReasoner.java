@@ -32,8 +32,11 @@ public final class TinyReasoner {
   /** Chat format of the trained model. */
   public static final ChatFormat FORMAT = ChatFormat.DEEPSEEK_R1;
 
-  /** max_position_embeddings (problems are at most ~300 tokens; room for budget-forced tails). */
-  public static final int MAX_POSITIONS = 1024;
+  /**
+   * max_position_embeddings: the longest seating problem is ~2,100 tokens (prompt + search); room for
+   * budget-forced tails. RoPE has no position table, so this costs nothing.
+   */
+  public static final int MAX_POSITIONS = 4096;
 
   /** Vocabulary = the tokenizer: 256 byte tokens + the format's special tokens + think tags. */
   public static final int VOCAB_SIZE = TokenizerWriter.BYTE_TOKENS + FORMAT.addedTokens().size();
@@ -53,6 +56,17 @@ public final class TinyReasoner {
   /** As above, probing held-out exact reproduction every {@code probeEvery} steps (0 = never). */
   public static Result train(TrainConfig config, Path out, boolean overwrite, int logEvery, int probeEvery,
       Consumer<String> log) throws IOException {
+    return train(config, out, overwrite, logEvery, probeEvery, 0, null, null, log);
+  }
+
+  /**
+   * As above, and every {@code checkpointEvery} steps writes the model so far as an ordinary model
+   * directory {@code checkpoints/step-N} (config.json records the steps done and the loss curve so far),
+   * and starts from the weights of {@code initFrom} (a model dir of the same shape, e.g. a checkpoint or
+   * the previous model) instead of random ones when it is not null. Optimizer moments start at zero.
+   */
+  public static Result train(TrainConfig config, Path out, boolean overwrite, int logEvery, int probeEvery,
+      int checkpointEvery, Path checkpoints, Path initFrom, Consumer<String> log) throws IOException {
     long t0 = System.nanoTime();
     if (Files.exists(out) && !overwrite) {
       try (Stream<Path> s = Files.list(out)) {
@@ -65,14 +79,23 @@ public final class TinyReasoner {
     ModelConfig modelConfig = ModelConfig.fromJson(json);
     Path scratch = Files.createTempDirectory("tokenmill-train-tokenizer");
     try (ModelTokenizer tokenizer = tokenizer(scratch);
-        TrainableDecoder model = TrainableDecoder.init(modelConfig, config.seed())) {
+        TrainableDecoder model = initFrom == null ? TrainableDecoder.init(modelConfig, config.seed())
+            : TrainableDecoder.load(modelConfig, initFrom)) {
+      if (initFrom != null) log.accept("starting from the weights of " + initFrom);
       log.accept(String.format("training %s: %,d parameters, %d steps of %d x %d tokens, seed %d",
           modelConfig, model.parameterCount(), config.steps(), config.rows(), config.rowLength(), config.seed()));
       long tTrain = System.nanoTime();
+      Trainer.Checkpoint checkpoint = checkpoints == null ? null : (step, soFar) -> {
+        Path dir = checkpoints.resolve(String.format("step-%05d", step));
+        JsonObject p = provenance(config, soFar, (System.nanoTime() - tTrain) / 1e9, initFrom);
+        p.addProperty("steps_done", step);
+        export(model, config, p, dir, true);
+        log.accept("checkpoint " + dir);
+      };
       List<Trainer.LogLine> lines = new Trainer(config, new ProblemEncoder(tokenizer))
-          .run(model, logEvery, probeEvery, line -> log.accept(line.toString()), log);
+          .run(model, logEvery, probeEvery, line -> log.accept(line.toString()), log, checkpointEvery, checkpoint);
       double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
-      export(model, config, provenance(config, lines, trainSeconds), out, overwrite);
+      export(model, config, provenance(config, lines, trainSeconds, initFrom), out, overwrite);
       double total = (System.nanoTime() - t0) / 1e9;
       log.accept(String.format("wrote %s (training %.0f s, total %.0f s)", out, trainSeconds, total));
       return new Result(modelConfig, model.parameterCount(), lines, trainSeconds, total);
@@ -98,9 +121,14 @@ public final class TinyReasoner {
     return ModelTokenizer.load(dir);
   }
 
-  private static JsonObject provenance(TrainConfig config, List<Trainer.LogLine> lines, double seconds) {
+  private static JsonObject provenance(TrainConfig config, List<Trainer.LogLine> lines, double seconds,
+      Path initFrom) {
     JsonObject o = new GsonBuilder().create().toJsonTree(config).getAsJsonObject();
-    o.addProperty("command", "bin/tokenmill train-tiny --steps " + config.steps() + " --seed " + config.seed());
+    if (initFrom != null) o.addProperty("init_from", initFrom.toString());
+    o.addProperty("command", "bin/tokenmill train-tiny --steps " + config.steps() + " --seed " + config.seed()
+        + " --tasks " + config.tasks() + " --shape " + config.hiddenSize() + "," + config.intermediateSize() + ","
+        + config.numLayers() + "," + config.numHeads() + "," + config.numKvHeads()
+        + " --batch " + config.rows() + "x" + config.rowLength() + " --lr " + config.lr());
     o.addProperty("train_seconds", Math.round(seconds));
     JsonArray loss = new JsonArray();
     for (Trainer.LogLine l : lines) {

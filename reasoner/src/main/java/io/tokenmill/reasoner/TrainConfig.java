@@ -1,6 +1,7 @@
 package io.tokenmill.reasoner;
 
 import com.google.gson.JsonObject;
+import io.tokenmill.reasoner.tasks.TaskMix;
 
 /**
  * Everything a training run depends on: the decoder's shape (written out as a HF config.json) and the
@@ -9,6 +10,7 @@ import com.google.gson.JsonObject;
  * @param rows packed rows per step; each row holds whole problems (no problem is split)
  * @param rowLength tokens per packed row; longer than the longest problem
  * @param warmupSteps linear warmup from 0 to {@code lr}; then cosine decay to {@code lr * minLrRatio}
+ * @param tasks the training task mix, as {@link TaskMix#parse} reads it
  */
 public record TrainConfig(
     String modelType,
@@ -28,7 +30,8 @@ public record TrainConfig(
     double beta1,
     double beta2,
     double clipNorm,
-    long seed) {
+    long seed,
+    String tasks) {
 
   public TrainConfig {
     require(modelType.equals("qwen2") || modelType.equals("qwen3"), "modelType must be qwen2 or qwen3");
@@ -37,18 +40,52 @@ public record TrainConfig(
     require(lr > 0 && minLrRatio >= 0 && minLrRatio <= 1, "lr > 0 and 0 <= minLrRatio <= 1");
     require(warmupSteps >= 0, "warmupSteps >= 0");
     require(hiddenSize % numHeads == 0, "hiddenSize must be a multiple of numHeads");
+    require(numHeads % numKvHeads == 0, "numHeads must be a multiple of numKvHeads");
+    TaskMix.parse(tasks);
+  }
+
+  /** The task mix this config trains on. */
+  public TaskMix taskMix() {
+    return TaskMix.parse(tasks);
   }
 
   /** The committed tiny reasoner (data-samples/models/tiny-reasoner); see docs/MODELS.md. */
   public static TrainConfig tinyReasoner(int steps, long seed) {
     return new TrainConfig("qwen2", 192, 512, 4, 6, 2, true, steps, 22, 352, 4e-3, 0.05,
-        Math.min(100, steps / 10), 0.1, 0.9, 0.98, 1.0, seed);
+        Math.min(100, steps / 10), 0.1, 0.9, 0.98, 1.0, seed, TaskMix.ARITHMETIC.toString());
   }
 
   public TrainConfig withSteps(int newSteps) {
     return new TrainConfig(modelType, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
         tieWordEmbeddings, newSteps, rows, rowLength, lr, minLrRatio, Math.min(warmupSteps, newSteps / 10),
-        weightDecay, beta1, beta2, clipNorm, seed);
+        weightDecay, beta1, beta2, clipNorm, seed, tasks);
+  }
+
+  /** The same run on another task mix. */
+  public TrainConfig withTasks(String newTasks) {
+    return new TrainConfig(modelType, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
+        tieWordEmbeddings, steps, rows, rowLength, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2,
+        clipNorm, seed, newTasks);
+  }
+
+  /** Another decoder shape (hidden, MLP, layers, query heads, KV heads). */
+  public TrainConfig withShape(int hidden, int intermediate, int layers, int heads, int kvHeads) {
+    return new TrainConfig(modelType, hidden, intermediate, layers, heads, kvHeads, tieWordEmbeddings, steps,
+        rows, rowLength, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, clipNorm, seed, tasks);
+  }
+
+  /** Another step batch: {@code newRows} packed rows of {@code newRowLength} tokens. */
+  public TrainConfig withBatch(int newRows, int newRowLength) {
+    return new TrainConfig(modelType, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
+        tieWordEmbeddings, steps, newRows, newRowLength, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2,
+        clipNorm, seed, tasks);
+  }
+
+  /** Another peak learning rate. */
+  public TrainConfig withLr(double newLr) {
+    return new TrainConfig(modelType, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
+        tieWordEmbeddings, steps, rows, rowLength, newLr, minLrRatio, warmupSteps, weightDecay, beta1, beta2,
+        clipNorm, seed, tasks);
   }
 
   /** Learning rate at a 0-based step: linear warmup, then half a cosine down to lr * minLrRatio. */

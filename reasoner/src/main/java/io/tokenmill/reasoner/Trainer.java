@@ -29,9 +29,16 @@ public final class Trainer {
     }
   }
 
+  /** Called every {@code checkpointEvery} steps with the step count and the log so far (e.g. to export). */
+  @FunctionalInterface
+  public interface Checkpoint {
+    void save(int step, List<LogLine> log) throws java.io.IOException;
+  }
+
   private final TrainConfig config;
   private final ProblemEncoder encoder;
   private final int padId;
+  private int skipped;
 
   public Trainer(TrainConfig config, ProblemEncoder encoder) {
     this.config = config;
@@ -50,9 +57,19 @@ public final class Trainer {
    */
   public List<LogLine> run(TrainableDecoder model, int logEvery, int probeEvery, Consumer<LogLine> log,
       Consumer<String> probeLog) {
-    ForcedAccuracy probe = probeEvery <= 0 ? null : new ForcedAccuracy(probeProblems(), encoder,
+    return run(model, logEvery, probeEvery, log, probeLog, 0, null);
+  }
+
+  /**
+   * As above, and every {@code checkpointEvery} steps (0 = never; not after the last step, which the
+   * caller exports anyway) hands the model's state to {@code checkpoint}, so a long run leaves usable
+   * intermediate models behind.
+   */
+  public List<LogLine> run(TrainableDecoder model, int logEvery, int probeEvery, Consumer<LogLine> log,
+      Consumer<String> probeLog, int checkpointEvery, Checkpoint checkpoint) {
+    ForcedAccuracy probe = probeEvery <= 0 ? null : new ForcedAccuracy(probeProblems(config), encoder,
         config.rows(), config.rowLength(), padId);
-    Tasks.TrainingStream stream = new Tasks.TrainingStream(config.seed());
+    Tasks.TrainingStream stream = new Tasks.TrainingStream(config.seed(), config.taskMix());
     AdamW optimizer = new AdamW(model.parameters(), model.manager(), config);
     List<Trainer.LogLine> lines = new ArrayList<>();
     int budget = config.rows() * config.rowLength();
@@ -101,14 +118,23 @@ public final class Trainer {
         probeLog.accept(sb.toString());
         t0 += System.nanoTime() - p0; // keep probe time out of the throughput figure
       }
+      if (checkpoint != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < config.steps()) {
+        long c0 = System.nanoTime();
+        try {
+          checkpoint.save(step + 1, List.copyOf(lines));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("checkpoint at step " + (step + 1) + " failed", e);
+        }
+        t0 += System.nanoTime() - c0;
+      }
     }
     return lines;
   }
 
-  /** 12 held-out problems of each task and level (a fixed set, disjoint from training). */
-  static List<Problem> probeProblems() {
+  /** 12 held-out problems of each trained task and level (a fixed set, disjoint from training). */
+  static List<Problem> probeProblems(TrainConfig config) {
     List<Problem> out = new ArrayList<>();
-    for (var task : Tasks.ALL) out.addAll(Tasks.heldOut(task, 12, 7));
+    for (var task : config.taskMix().tasks()) out.addAll(Tasks.heldOut(task, 12, 7));
     return out;
   }
 
@@ -119,7 +145,12 @@ public final class Trainer {
    */
   private int[] buckets() {
     int max = config.rowLength();
-    return new int[] {max / 4, max / 2, 3 * max / 4, max};
+    if (max <= 512) return new int[] {max / 4, max / 2, 3 * max / 4, max};
+    // Long rows (seating: 650-2,050-token problems): steps of 128 tokens, so a problem sits in a row
+    // barely longer than itself instead of sharing a 2,048² attention block with another.
+    int[] out = new int[(max + 127) / 128];
+    for (int i = 0; i < out.length; i++) out[i] = Math.min(max, 128 * (i + 1));
+    return out;
   }
 
   /** Draws problems until {@code budget} tokens and packs them by length bucket. */
@@ -127,7 +158,14 @@ public final class Trainer {
     List<PackedBatch.Sequence> seqs = new ArrayList<>();
     int drawn = 0;
     while (drawn < budget) {
-      PackedBatch.Sequence s = encoder.sequence(stream.next());
+      Problem p = stream.next();
+      PackedBatch.Sequence s = encoder.sequence(p);
+      if (s.ids().length > config.rowLength()) {
+        // A long run must not die on one outsized problem: skip it, and say so.
+        if (skipped++ < 10) System.err.println("skipping a " + s.ids().length + "-token problem (rows hold "
+            + config.rowLength() + "): " + p.id());
+        continue;
+      }
       seqs.add(s);
       drawn += s.ids().length;
     }

@@ -57,7 +57,7 @@ class ForwardEquivalenceTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("variants")
   void randomModelsAgree(String name, String type, Consumer<JsonObject> tweak) throws Exception {
-    TrainConfig shape = new TrainConfig(type, 64, 96, 2, 4, 2, true, 1, 1, 64, 1e-3, 0, 0, 0, 0.9, 0.98, 1, 0);
+    TrainConfig shape = new TrainConfig(type, 64, 96, 2, 4, 2, true, 1, 1, 64, 1e-3, 0, 0, 0, 0.9, 0.98, 1, 0, "add");
     JsonObject json = shape.modelJson(TinyReasoner.VOCAB_SIZE, 512);
     tweak.accept(json);
     Path dir = tmp.resolve(name.replace(' ', '-'));

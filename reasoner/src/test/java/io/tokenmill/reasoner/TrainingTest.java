@@ -27,7 +27,7 @@ class TrainingTest {
 
   /** 40 steps of ~1,760 tokens (5 x 352) on hidden 64 / 2 layers: seconds on 2 cores. */
   static final TrainConfig SMALL = new TrainConfig("qwen2", 64, 128, 2, 4, 2, true, 40, 5, 352, 3e-3, 0.1, 4,
-      0.1, 0.9, 0.98, 1.0, 11);
+      0.1, 0.9, 0.98, 1.0, 11, "add,sub,mul,count");
 
   @TempDir static Path tmp;
   static Path tokenizerDir;
@@ -110,7 +110,7 @@ class TrainingTest {
    */
   @Test
   void trainsFromAThreadWhoseGradModeIsOn() throws Exception {
-    TrainConfig two = new TrainConfig("qwen2", 32, 64, 1, 2, 1, true, 2, 2, 352, 3e-3, 0.1, 1, 0.1, 0.9, 0.98, 1.0, 3);
+    TrainConfig two = new TrainConfig("qwen2", 32, 64, 1, 2, 1, true, 2, 2, 352, 3e-3, 0.1, 1, 0.1, 0.9, 0.98, 1.0, 3, "add,sub,mul,count");
     java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicBoolean modeAfter = new java.util.concurrent.atomic.AtomicBoolean();
     Thread t = new Thread(() -> {

@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Multi-digit addition, level L = the longer operand has 2L-1 or 2L digits (1-8 over four levels).
+ * Multi-digit addition, level L = the longer operand has 2L-1 or 2L digits (1-8 over four levels), the
+ * other 1 to as many digits, either order; zeros, repeated digits and full carry chains mixed in.
  *
  * <p>Scratchpad: one line per digit, least significant first. Each line restates what is left of both
  * operands, the carry and the result digits so far, then the digit sum:
@@ -45,7 +46,14 @@ public final class Addition implements Task {
     int longer = 2 * level - stratum;
     int shorter = Digits.shorterLength(longer, rng);
     long x = Digits.random(longer, rng);
-    long y = Digits.random(shorter, rng);
+    long y = Digits.operand(shorter, rng);
+    if (rng.nextInt(10) == 0) {
+      x = Digits.repeated(longer, rng);
+    } else if (rng.nextInt(10) == 0 && x > 0) {
+      // The two operands complete each other to a power of ten: a carry through every column.
+      long complement = Digits.pow10(longer) - x;
+      if (complement > 0) y = complement;
+    }
     boolean swap = rng.nextBoolean();
     return of(level, swap ? y : x, swap ? x : y);
   }

@@ -45,9 +45,10 @@ public final class DigitCount implements Task {
     int target = rng.nextInt(10);
     // A per-problem match rate spreads the counts over 0..length instead of bunching them near length/10.
     double rate = rng.nextDouble() * 0.6;
+    if (rng.nextInt(10) == 0) rate = rng.nextBoolean() ? 1 : 0; // one repeated digit: all matches or none
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < length; i++) {
-      int d = rng.nextDouble() < rate ? target : (target + 1 + rng.nextInt(9)) % 10;
+      int d = rng.nextDouble() < rate ? target : rate == 0 && i > 0 ? s.charAt(0) - '0' : (target + 1 + rng.nextInt(9)) % 10;
       s.append((char) ('0' + d));
     }
     return of(level, s.toString(), target);

@@ -15,12 +15,32 @@ final class Digits {
   }
 
   /**
-   * Digits of the shorter operand: uniform in [ceil(n/2), n], so a harder level has both operands long
-   * (a 1-digit addend would make an 8-digit problem mostly copying).
+   * Digits of the shorter operand: uniform in [1, n], independent of how long the longer one is. (v1
+   * drew [ceil(n/2), n]; never having seen a 1-digit operand beside a 7-digit one, its model invented
+   * digits for the short operand: {@code 4 + 3997199} became {@code 499 + 399719}.)
    */
   static int shorterLength(int n, RandomGenerator rng) {
-    int min = (n + 1) / 2;
-    return min + rng.nextInt(n - min + 1);
+    return 1 + rng.nextInt(n);
+  }
+
+  /** An {@code n}-digit number of one repeated digit ({@code 7777}); 1-9 unless n = 1. */
+  static long repeated(int n, RandomGenerator rng) {
+    int d = n == 1 ? rng.nextInt(10) : 1 + rng.nextInt(9);
+    long x = 0;
+    for (int i = 0; i < n; i++) x = 10 * x + d;
+    return x;
+  }
+
+  /**
+   * An {@code n}-digit operand, usually uniform; 1 in 10 one repeated digit, 1 in 20 all nines (the
+   * longest carry chains), 1 in 25 zero. Edge cases a uniform draw almost never makes.
+   */
+  static long operand(int n, RandomGenerator rng) {
+    int r = rng.nextInt(100);
+    if (r < 10) return repeated(n, rng);
+    if (r < 15) return pow10(n) - 1;
+    if (r < 19) return 0;
+    return random(n, rng);
   }
 
   static long pow10(int n) {

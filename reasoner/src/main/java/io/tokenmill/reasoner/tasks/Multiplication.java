@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * A multi-digit number times one digit (2-9), level L = the number has 2L-1 or 2L digits.
+ * A multi-digit number times one digit (2-9; 1 in 20 times 0 or 1), level L = the number has 2L-1 or 2L
+ * digits; repeated digits and all nines mixed in.
  *
  * <p>Scratchpad as for {@link Addition}: one line per digit of the number, least significant first, the
  * carry (0-8) written explicitly; the last line prepends the final carry to the result, and the answer is
@@ -42,7 +43,11 @@ public final class Multiplication implements Task {
   public Problem generate(int level, int stratum, RandomGenerator rng) {
     int digits = 2 * level - stratum;
     long a = digits == 1 ? 1 + rng.nextInt(9) : Digits.random(digits, rng);
-    return of(level, a, 2 + rng.nextInt(8));
+    if (rng.nextInt(10) == 0) a = Digits.repeated(digits, rng);
+    else if (rng.nextInt(20) == 0) a = Digits.pow10(digits) - 1;
+    // 1 in 20 multiplies by 0 or 1 (every product digit a copy or zero).
+    int d = rng.nextInt(20) == 0 ? rng.nextInt(2) : 2 + rng.nextInt(8);
+    return of(level, a, d);
   }
 
   static Problem of(int level, long a, int d) {
@@ -62,6 +67,11 @@ public final class Multiplication implements Task {
     }
     result = (carry > 0 ? Integer.toString(carry) : "") + result;
     lines.add("r" + result);
+    // Times 0 (or 0 times d) leaves zeros in front: dropped one per line, as subtraction does.
+    while (result.length() > 1 && result.charAt(0) == '0') {
+      result = result.substring(1);
+      lines.add("r" + result);
+    }
     return new Problem("mul", level, prompt, String.join("\n", lines), result);
   }
 }

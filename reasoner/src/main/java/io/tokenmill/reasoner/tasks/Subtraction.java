@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Multi-digit subtraction a - b with a >= b, level L = a has 2L-1 or 2L digits (1-8 over four levels).
+ * Multi-digit subtraction a - b with a >= b, level L = a has 2L-1 or 2L digits (1-8 over four levels),
+ * b 1 to as many digits; round minuends (long borrow chains), zero and equal operands, repeated digits.
  *
  * <p>Scratchpad as for {@link Addition}, with the borrow {@code b} in place of the carry. Each step
  * writes the two digits and the incoming borrow, the result digit (mod 10) and then the outgoing borrow,
@@ -54,8 +55,15 @@ public final class Subtraction implements Task {
       int shared = 1 + rng.nextInt(longer - 1);
       long unit = Digits.pow10(longer - shared);
       b = a / unit * unit + rng.nextLong(unit);
+    } else if (rng.nextInt(10) == 0) {
+      // A round minuend: a borrow through every column (10000000 - 1).
+      a = (1 + rng.nextInt(9)) * Digits.pow10(longer - 1);
+      b = Digits.operand(Digits.shorterLength(longer, rng), rng);
+    } else if (rng.nextInt(20) == 0) {
+      b = rng.nextBoolean() ? 0 : a;
     } else {
-      b = Digits.random(Digits.shorterLength(longer, rng), rng);
+      if (rng.nextInt(10) == 0) a = Digits.repeated(longer, rng);
+      b = Digits.operand(Digits.shorterLength(longer, rng), rng);
     }
     return b > a ? of(level, b, a) : of(level, a, b);
   }

@@ -13,9 +13,15 @@ import java.util.random.RandomGenerator;
  */
 public final class Tasks {
 
-  /** Every task the tiny reasoner is trained on, in table order. */
+  /** The arithmetic tasks (the v1 model's four), in table order. */
   public static final List<Task> ALL =
       List.of(new Addition(), new Subtraction(), new Multiplication(), new DigitCount());
+
+  /** Seating puzzles solved by visible search. */
+  public static final Task SEATING = new Seating();
+
+  /** Every task a run can be trained on ({@link TaskMix} names them). */
+  public static final List<Task> KNOWN = List.of(ALL.get(0), ALL.get(1), ALL.get(2), ALL.get(3), SEATING);
 
   /** Seed of the held-out evaluation sets in docs/MODELS.md, tests and data-samples/prompts. */
   public static final long EVAL_SEED = 20261128L;
@@ -23,22 +29,28 @@ public final class Tasks {
   private Tasks() {}
 
   public static Task byName(String name) {
-    for (Task t : ALL) if (t.name().equals(name)) return t;
+    for (Task t : KNOWN) if (t.name().equals(name)) return t;
     throw new IllegalArgumentException("unknown task '" + name + "'; known: "
-        + ALL.stream().map(Task::name).toList());
+        + KNOWN.stream().map(Task::name).toList());
   }
 
-  /** An endless training stream: task and level uniform, held-out problems skipped. */
+  /** An endless training stream: task drawn by the mix, level uniform, held-out problems skipped. */
   public static final class TrainingStream {
     private final RandomGenerator rng;
+    private final TaskMix mix;
 
     public TrainingStream(long seed) {
+      this(seed, TaskMix.ARITHMETIC);
+    }
+
+    public TrainingStream(long seed, TaskMix mix) {
       this.rng = new SplittableRandom(seed);
+      this.mix = mix;
     }
 
     public Problem next() {
       while (true) {
-        Task task = ALL.get(rng.nextInt(ALL.size()));
+        Task task = mix.draw(rng);
         Problem p = task.generate(1 + rng.nextInt(task.levels()), rng);
         if (!HeldOutSplit.isHeldOut(p)) return p;
       }

@@ -69,12 +69,49 @@ class TaskGeneratorsTest {
         Matcher mul = BINARY.matcher(Tasks.byName("mul").generate(level, rng).prompt());
         assertTrue(mul.matches());
         int d = Integer.parseInt(mul.group(3));
-        assertTrue(d >= 2 && d <= 9 && mul.group(1).length() >= 2 * level - 1 && mul.group(1).length() <= 2 * level);
+        assertTrue(d >= 0 && d <= 9 && mul.group(1).length() >= 2 * level - 1 && mul.group(1).length() <= 2 * level);
         Matcher count = COUNT.matcher(Tasks.byName("count").generate(level, rng).prompt());
         assertTrue(count.matches());
         assertTrue(count.group(2).length() >= 3 * level - 2 && count.group(2).length() <= 3 * level);
       }
     }
+  }
+
+  @Test
+  void edgeCasesAreAnsweredByTheirScratchpads() {
+    List<Problem> edges = EdgeCases.all();
+    assertTrue(edges.size() >= 60);
+    for (Problem p : edges) {
+      assertEquals(independentAnswer(p), p.answer(), p.toString());
+      assertEquals(p.answer(), last(p.reasoning()).substring(p.task().equals("count") ? 0 : 1).replaceAll(".* ", ""),
+          "answer copied from the last line: " + p);
+    }
+    // The v1 failure: a 1-digit first operand beside a 7-digit one is walked digit by digit, not invented.
+    assertEquals("4+3997199 c0 r 4+9+0=13\n+399719 c1 r3 0+9+1=10\n+39971 c1 r03 0+1+1=2\n+3997 c0 r203 0+7+0=7\n"
+        + "+399 c0 r7203 0+9+0=9\n+39 c0 r97203 0+9+0=9\n+3 c0 r997203 0+3+0=3\nr3997203",
+        Addition.of(4, 4, 3997199).reasoning());
+    assertEquals("0", Multiplication.of(4, 12345678, 0).answer());
+  }
+
+  @Test
+  void generatorsCoverUnrelatedLengthsZerosAndRepeatedDigits() {
+    SplittableRandom rng = new SplittableRandom(8);
+    Set<String> addLengths = new HashSet<>();
+    boolean zero = false;
+    boolean repeated = false;
+    boolean roundMinuend = false;
+    for (int i = 0; i < 20_000; i++) {
+      Matcher add = BINARY.matcher(Tasks.byName("add").generate(1 + rng.nextInt(4), rng).prompt());
+      assertTrue(add.matches());
+      addLengths.add(add.group(1).length() + "+" + add.group(3).length());
+      zero |= add.group(1).equals("0") || add.group(3).equals("0");
+      repeated |= add.group(1).length() > 3 && add.group(1).chars().distinct().count() == 1;
+      Matcher sub = BINARY.matcher(Tasks.byName("sub").generate(4, rng).prompt());
+      assertTrue(sub.matches());
+      roundMinuend |= sub.group(1).matches("[1-9]0{6,7}");
+    }
+    assertEquals(64, addLengths.size(), "every pair of operand lengths 1-8, either order: " + addLengths);
+    assertTrue(zero && repeated && roundMinuend);
   }
 
   @Test

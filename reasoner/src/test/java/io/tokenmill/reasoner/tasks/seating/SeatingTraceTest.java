@@ -1,0 +1,110 @@
+package io.tokenmill.reasoner.tasks.seating;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Seating;
+import io.tokenmill.reasoner.tasks.Tasks;
+import io.tokenmill.udfs.eval.seating.SeatingExtractor;
+import io.tokenmill.udfs.eval.seating.SeatingVerifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seating puzzles and their search traces: prompts word for word as the committed puzzle file, every
+ * trace's answer accepted by the job's verifier and equal to the first solution in search order found by
+ * brute force (so the search's pruning never skips a solution), lengths within the training bound and
+ * spread at least tenfold.
+ */
+class SeatingTraceTest {
+
+  static final Path COMMITTED = Path.of("..", "data-samples", "prompts", "seating.jsonl");
+
+  @Test
+  void promptsAreWordForWordTheCommittedPuzzles() throws Exception {
+    int checked = 0;
+    for (String line : Files.readAllLines(COMMITTED)) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      Puzzle puzzle = Puzzle.fromReference(o.get("reference").getAsString());
+      assertEquals(o.get("prompt").getAsString(), puzzle.prompt(), o.get("id").getAsString());
+      assertEquals(JsonParser.parseString(o.get("reference").getAsString()),
+          JsonParser.parseString(puzzle.referenceJson()), o.get("id").getAsString());
+      checked++;
+    }
+    assertEquals(40, checked);
+  }
+
+  @Test
+  void everyTraceEndsOnTheFirstSolutionAndTheVerifierAcceptsIt() {
+    SplittableRandom rng = new SplittableRandom(17);
+    SeatingVerifier verifier = new SeatingVerifier();
+    SeatingExtractor extractor = new SeatingExtractor();
+    for (int n = 3; n <= 6; n++) {
+      for (boolean table : n == 3 ? new boolean[] {false} : new boolean[] {false, true}) {
+        for (int i = 0; i < 150; i++) {
+          Puzzle p = PuzzleGenerator.generate(n, table, 1 + i % 3, rng);
+          String trace = SearchTrace.of(p);
+          String answer = SearchTrace.answer(p);
+          assertTrue(trace.endsWith("\n" + answer), "the answer is the trace's last line");
+          assertTrue(verifier.verify(extractor.extract(answer), p.referenceJson()), p.prompt() + "\n" + trace);
+          List<String> first = p.solutions().get(0);
+          assertEquals("Seating: " + String.join(", ", first), answer, p.prompt() + "\n" + trace);
+          assertEquals(trace, SearchTrace.of(p), "a function of the puzzle");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theCommittedPuzzlesAreSolvedByTheirTraces() throws Exception {
+    SeatingVerifier verifier = new SeatingVerifier();
+    SeatingExtractor extractor = new SeatingExtractor();
+    for (String line : Files.readAllLines(COMMITTED)) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      String reference = o.get("reference").getAsString();
+      String answer = SearchTrace.answer(Puzzle.fromReference(reference));
+      assertTrue(verifier.verify(extractor.extract(answer), reference), o.get("id").getAsString() + ": " + answer);
+    }
+  }
+
+  @Test
+  void traceLinesRestateTheirState() {
+    // row 4: C ~K / H >I ~K !I / I <H !H / K ~H ~C (the first committed-style example in SearchTrace)
+    Puzzle p = new Puzzle(false, List.of("Carol", "Hugo", "Ivy", "Kim"), List.of(
+        Rule.pair(Rule.Kind.LEFT_OF, "Ivy", "Hugo"), Rule.pair(Rule.Kind.ADJACENT, "Kim", "Hugo"),
+        Rule.pair(Rule.Kind.NOT_ADJACENT, "Ivy", "Hugo"), Rule.pair(Rule.Kind.ADJACENT, "Carol", "Kim")));
+    List<String> lines = Arrays.asList(SearchTrace.of(p).split("\n"));
+    assertEquals(List.of("row 4", "C ~K", "H >I ~K !I", "I <H !H", "K ~H ~C", "|CHIK C1 ~K. ok",
+        "C|.HIK ~K K2 ~H. ~C+ ok", "CK|.HI. ~H H3 >I-", "C|.HIK ~K undo K"), lines.subList(0, 9));
+    assertEquals("Seating: Ivy, Carol, Kim, Hugo", lines.get(lines.size() - 1));
+  }
+
+  @Test
+  void lengthsStayWithinTheTrainingBoundAndSpreadTenfold() {
+    SplittableRandom rng = new SplittableRandom(23);
+    int min = Integer.MAX_VALUE;
+    int max = 0;
+    List<String> means = new ArrayList<>();
+    for (int level = 1; level <= 4; level++) {
+      long sum = 0;
+      for (int i = 0; i < 200; i++) {
+        Problem p = Tasks.SEATING.generate(level, rng);
+        int len = p.reasoning().length();
+        assertTrue(len <= Seating.MAX_TRACE_CHARS);
+        sum += len;
+        min = Math.min(min, len);
+        max = Math.max(max, len);
+      }
+      means.add((level + 2) + " guests: " + sum / 200);
+    }
+    System.out.println("seating reasoning chars (= tokens) min " + min + " max " + max + ", mean " + means);
+    assertTrue(max >= 10 * min, min + " .. " + max);
+  }
+}
