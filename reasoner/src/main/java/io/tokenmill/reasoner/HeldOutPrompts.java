@@ -45,8 +45,13 @@ public final class HeldOutPrompts {
    * would be a wasted row. Fails when a level has fewer distinct held-out problems than asked for.
    */
   public static List<Problem> sample(int perTask, long seed) {
+    return sample(Tasks.ALL, perTask, seed);
+  }
+
+  /** {@link #sample(int, long)} over {@code tasks}. */
+  public static List<Problem> sample(List<Task> tasks, int perTask, long seed) {
     List<Problem> out = new ArrayList<>();
-    for (Task t : Tasks.ALL) {
+    for (Task t : tasks) {
       for (int level = 1; level <= t.levels(); level++) {
         int n = perLevel(t, level, perTask);
         Map<String, Problem> distinct = new LinkedHashMap<>();
@@ -93,7 +98,7 @@ public final class HeldOutPrompts {
       JsonObject o = new JsonObject();
       o.addProperty("id", ids.get(i));
       o.addProperty("prompt", p.prompt());
-      o.addProperty("reference", p.answer());
+      o.addProperty("reference", Tasks.byName(p.task()).reference(p));
       o.addProperty("task", p.task());
       o.addProperty("level", p.level());
       sb.append(gson.toJson(o)).append('\n');
@@ -103,7 +108,12 @@ public final class HeldOutPrompts {
 
   /** Writes {@link #sample} as JSON lines. */
   public static List<Problem> write(Path file, int perTask, long seed) throws IOException {
-    List<Problem> problems = sample(perTask, seed);
+    return write(file, Tasks.ALL, perTask, seed);
+  }
+
+  /** Writes {@link #sample} of {@code tasks} as JSON lines. */
+  public static List<Problem> write(Path file, List<Task> tasks, int perTask, long seed) throws IOException {
+    List<Problem> problems = sample(tasks, perTask, seed);
     if (file.getParent() != null) Files.createDirectories(file.getParent());
     Files.writeString(file, jsonl(problems), StandardCharsets.UTF_8);
     return problems;

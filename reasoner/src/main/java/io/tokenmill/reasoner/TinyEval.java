@@ -40,16 +40,23 @@ import java.util.concurrent.ExecutionException;
  */
 public final class TinyEval implements AutoCloseable {
 
-  /** Longest output: the hardest reasoning is ~250 tokens, plus answer and any forced transition. */
-  public static final int MAX_NEW_TOKENS = 400;
+  /**
+   * Longest output: the longest seating search is 1,300 tokens (arithmetic ~250), plus the answer line
+   * and any forced transition.
+   */
+  public static final int MAX_NEW_TOKENS = 1_600;
+
+  /** Longest sequence the engine admits: the longest seating prompt (~760 tokens) plus the output. */
+  public static final int MAX_SEQ_LEN = 2_560;
 
   /** Answer tokens allowed after a forced {@code </think>} in the budget sweeps: the longest answer is 9 digits. */
   public static final int ANSWER_BUDGET = 32;
 
   /** One problem's result. */
   public record Outcome(Problem problem, GenerationResult result) {
+    /** Exact match for arithmetic; any valid seating for seating puzzles ({@link Task#isCorrect}). */
     public boolean correct() {
-      return result.answer() != null && result.answer().equals(problem.answer());
+      return Tasks.byName(problem.task()).isCorrect(problem, result.answer());
     }
 
     public Scored scored() {
@@ -97,7 +104,7 @@ public final class TinyEval implements AutoCloseable {
     try {
       model = DecoderModel.load(dir.config(), dir.path(), ComputeDevice.cpu());
       ReasoningFormat format = ReasoningFormat.detect(tok.chatTemplate().orElseThrow().source(), tok.thinkEndId() >= 0);
-      EngineConfig cfg = new EngineConfig(128, 512, 512L << 20, 16, 1024, 256);
+      EngineConfig cfg = new EngineConfig(128, MAX_SEQ_LEN, 512L << 20, 16, 1024, 256);
       return new TinyEval(tok, model, Engine.start(model, tok, format, dir.eosIds(tok), cfg), format);
     } catch (RuntimeException e) {
       if (model != null) model.close();
@@ -136,12 +143,23 @@ public final class TinyEval implements AutoCloseable {
     }
   }
 
-  /** Held-out problems of every task: {@code perLevel} of each level. */
+  /** Held-out problems of every arithmetic task: {@code perLevel} of each level. */
   public static List<Problem> heldOut(int perLevel, long seed) {
+    return heldOut(Tasks.ALL, perLevel, seed);
+  }
+
+  /** Held-out problems of {@code tasks}: {@code perLevel} of each level. */
+  public static List<Problem> heldOut(List<Task> tasks, int perLevel, long seed) {
     List<Problem> out = new ArrayList<>();
-    for (Task t : Tasks.ALL) out.addAll(Tasks.heldOut(t, perLevel, seed));
+    for (Task t : tasks) out.addAll(Tasks.heldOut(t, perLevel, seed));
     return out;
   }
+
+  /**
+   * "Answer at once": one reasoning token, then {@code </think>} is forced with no transition text and
+   * the model answers (the engine's smallest thinking budget is 1).
+   */
+  public static final ReasoningOptions AT_ONCE = new ReasoningOptions(true, 1, 64, "");
 
   /** Groups outcomes by (task, level), in the order the groups first appear. */
   public static List<Row> byLevel(List<Outcome> outcomes) {
@@ -206,8 +224,13 @@ public final class TinyEval implements AutoCloseable {
    * forced and the model must answer from partial work.
    */
   public List<BudgetRow> budgetSweep(int perLevel, long seed, double[] fractions) {
+    return budgetSweep(Tasks.ALL, perLevel, seed, fractions, false);
+  }
+
+  /** As above for {@code tasks}, and with {@code atOnce} also the {@link #AT_ONCE} setting last. */
+  public List<BudgetRow> budgetSweep(List<Task> tasks, int perLevel, long seed, double[] fractions, boolean atOnce) {
     List<BudgetRow> rows = new ArrayList<>();
-    for (Task t : Tasks.ALL) {
+    for (Task t : tasks) {
       List<Problem> problems = Tasks.heldOut(t, perLevel, seed);
       List<Outcome> unlimited = run(problems, ReasoningOptions.DEFAULT);
       rows.add(budgetRow(t, "unlimited", scored(unlimited)));
@@ -218,6 +241,7 @@ public final class TinyEval implements AutoCloseable {
         ReasoningOptions opts = new ReasoningOptions(true, budget, ANSWER_BUDGET, ReasoningOptions.DEFAULT_TRANSITION);
         rows.add(budgetRow(t, budgetLabel(f, budget), scored(run(problems, opts))));
       }
+      if (atOnce) rows.add(budgetRow(t, "answer at once (1)", scored(run(problems, AT_ONCE))));
     }
     return rows;
   }

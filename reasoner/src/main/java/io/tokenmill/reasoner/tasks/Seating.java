@@ -45,4 +45,29 @@ public final class Seating implements Task {
       return new Problem(name(), level, puzzle.prompt(), trace, answer);
     }
   }
+
+  /** The puzzle's reference JSON, read back from the prompt (what the job's {@code seating} verifier takes). */
+  @Override
+  public String reference(Problem p) {
+    return Puzzle.fromPrompt(p.prompt()).referenceJson();
+  }
+
+  /**
+   * Any valid seating is right, not only the one the search finds: the names after the last
+   * {@code Seating:} (case ignored) must seat every guest once and obey every rule.
+   */
+  @Override
+  public boolean isCorrect(Problem p, String answer) {
+    if (answer == null) return false;
+    int at = answer.lastIndexOf("Seating:");
+    if (at < 0) return false;
+    String line = answer.substring(at + "Seating:".length()).split("\\R", 2)[0];
+    Puzzle puzzle = Puzzle.fromPrompt(p.prompt());
+    java.util.List<String> seats = new java.util.ArrayList<>();
+    for (String name : line.split(",")) {
+      String trimmed = name.trim();
+      seats.add(puzzle.guests().stream().filter(g -> g.equalsIgnoreCase(trimmed)).findFirst().orElse(trimmed));
+    }
+    return puzzle.isSolvedBy(seats);
+  }
 }

@@ -31,6 +31,16 @@ public interface Task {
   /** Draws one problem of the given level and stratum (0-based). */
   Problem generate(int level, int stratum, RandomGenerator rng);
 
+  /** The reference a prompt file carries for the job's verifier (the exact answer, unless overridden). */
+  default String reference(Problem p) {
+    return p.answer();
+  }
+
+  /** Whether {@code answer} (the text after the reasoning) solves {@code p}: exact match unless overridden. */
+  default boolean isCorrect(Problem p, String answer) {
+    return answer != null && answer.equals(p.answer());
+  }
+
   /** Draws one problem of the given level: a uniform stratum, then a problem of it. */
   default Problem generate(int level, RandomGenerator rng) {
     return generate(level, rng.nextInt(strata(level)), rng);

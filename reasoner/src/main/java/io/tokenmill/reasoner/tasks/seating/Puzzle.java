@@ -113,6 +113,44 @@ public record Puzzle(boolean table, List<String> guests, List<Rule> rules) {
     }
   }
 
+  private static final java.util.regex.Pattern HEAD = java.util.regex.Pattern.compile(
+      "^\\w+ friends, (.+), sit (in a row of|around a round table with) \\d+ ");
+  private static final java.util.regex.Pattern CONDITION = java.util.regex.Pattern.compile(
+      "^\\d+\\. (\\w+) (sits next to (\\w+)|does not sit next to (\\w+)|sits at one end of the row"
+          + "|does not sit at either end of the row|sits somewhere to the left of (\\w+)|sits in seat (\\d+))\\.$");
+
+  /**
+   * Reads a prompt of {@link #prompt()}'s form back into the puzzle (the inverse of {@link #prompt()}).
+   *
+   * @throws IllegalArgumentException when the text is not such a prompt, naming the line
+   */
+  public static Puzzle fromPrompt(String prompt) {
+    String[] lines = prompt.split("\n");
+    var head = HEAD.matcher(lines[0]);
+    if (!head.find()) throw new IllegalArgumentException("not a seating prompt: " + lines[0]);
+    boolean table = head.group(2).startsWith("around");
+    List<String> guests = new ArrayList<>();
+    String names = head.group(1);
+    int and = names.lastIndexOf(" and ");
+    if (and < 0) throw new IllegalArgumentException("seating prompt: no guest list in " + lines[0]);
+    for (String g : names.substring(0, and).split(", ")) guests.add(g);
+    guests.add(names.substring(and + 5));
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 2; i < lines.length && !lines[i].startsWith("If several"); i++) {
+      var m = CONDITION.matcher(lines[i]);
+      if (!m.matches()) throw new IllegalArgumentException("seating prompt: unreadable condition '" + lines[i] + "'");
+      String a = m.group(1);
+      String verb = m.group(2);
+      if (m.group(3) != null) rules.add(Rule.pair(Rule.Kind.ADJACENT, a, m.group(3)));
+      else if (m.group(4) != null) rules.add(Rule.pair(Rule.Kind.NOT_ADJACENT, a, m.group(4)));
+      else if (m.group(5) != null) rules.add(Rule.pair(Rule.Kind.LEFT_OF, a, m.group(5)));
+      else if (m.group(6) != null) rules.add(new Rule(Rule.Kind.SEAT, a, null, Integer.parseInt(m.group(6))));
+      else if (verb.startsWith("sits at")) rules.add(Rule.single(Rule.Kind.AT_END, a));
+      else rules.add(Rule.single(Rule.Kind.NOT_AT_END, a));
+    }
+    return new Puzzle(table, guests, rules);
+  }
+
   /** The reference JSON the {@code seating} verifier reads. */
   public String referenceJson() {
     JsonObject o = new JsonObject();

@@ -75,6 +75,50 @@ class SeatingTraceTest {
   }
 
   @Test
+  void promptsReadBackIntoTheirPuzzlesAndAnyValidSeatingCounts() {
+    SplittableRandom rng = new SplittableRandom(29);
+    for (int level = 1; level <= 4; level++) {
+      for (int i = 0; i < 50; i++) {
+        Problem p = Tasks.SEATING.generate(level, rng);
+        Puzzle puzzle = Puzzle.fromPrompt(p.prompt());
+        assertEquals(p.prompt(), puzzle.prompt());
+        assertTrue(Tasks.SEATING.isCorrect(p, p.answer()));
+        List<List<String>> all = puzzle.solutions();
+        List<String> other = all.get(all.size() - 1);
+        assertTrue(Tasks.SEATING.isCorrect(p, "Seating: " + String.join(", ", other).toLowerCase()), "any valid seating");
+        List<String> wrong = new ArrayList<>(all.get(0));
+        java.util.Collections.swap(wrong, 0, wrong.size() - 1);
+        if (!puzzle.isSolvedBy(wrong)) assertFalse(Tasks.SEATING.isCorrect(p, "Seating: " + String.join(", ", wrong)));
+        assertFalse(Tasks.SEATING.isCorrect(p, "Seating: " + String.join(", ", all.get(0).subList(1, all.get(0).size()))));
+        assertFalse(Tasks.SEATING.isCorrect(p, null));
+      }
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Puzzle.fromPrompt("Three friends, Alice, Bob and Eve, sit in a row of 3 seats numbered 1 to 3.\n"
+            + "Find a seating that satisfies all of these conditions:\n1. Eve sits on the floor.\nIf several"));
+    assertTrue(e.getMessage().contains("1. Eve sits on the floor."), e.getMessage());
+  }
+
+  @Test
+  void committedHeldOutPuzzlesAreReproducibleHeldOutAndSolvable() throws Exception {
+    Path file = Path.of("..", "data-samples", "prompts", "seating-heldout.jsonl");
+    List<Problem> sample = io.tokenmill.reasoner.HeldOutPrompts.sample(List.of(Tasks.SEATING), 200, Tasks.EVAL_SEED);
+    assertEquals(io.tokenmill.reasoner.HeldOutPrompts.jsonl(sample), Files.readString(file));
+    SeatingVerifier verifier = new SeatingVerifier();
+    int[] perLevel = new int[5];
+    for (String line : Files.readAllLines(file)) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      String prompt = o.get("prompt").getAsString();
+      assertTrue(io.tokenmill.reasoner.tasks.HeldOutSplit.isHeldOut("seating", prompt), line);
+      String reference = o.get("reference").getAsString();
+      assertEquals(prompt, Puzzle.fromReference(reference).prompt());
+      assertTrue(verifier.verify(new SeatingExtractor().extract(SearchTrace.answer(Puzzle.fromReference(reference))), reference));
+      perLevel[o.get("level").getAsInt()]++;
+    }
+    assertArrayEquals(new int[] {0, 50, 50, 50, 50}, perLevel);
+  }
+
+  @Test
   void traceLinesRestateTheirState() {
     // row 4: C ~K / H >I ~K !I / I <H !H / K ~H ~C (the first committed-style example in SearchTrace)
     Puzzle p = new Puzzle(false, List.of("Carol", "Hugo", "Ivy", "Kim"), List.of(
