@@ -78,7 +78,7 @@ public final class ModelMaker {
 
   /**
    * Writes a complete HF model directory for a config.json object and a weight source — random weights
-   * ({@link #make}) or trained ones ({@code io.tokenmill.engine.train}): config.json with the written
+   * ({@link #make}) or trained ones ({@code io.tokenmill.reasoner}): config.json with the written
    * tokenizer's special-token ids, generation_config.json, tokenizer.json, tokenizer_config.json with the
    * format's chat template, and model.safetensors (or shards). Assembled under a temporary name and
    * renamed into place.

@@ -12,7 +12,7 @@ import io.tokenmill.engine.model.ModelConfig;
  * them). Applied as {@code x*cos + (x@R)*sin}, where R is the fixed signed permutation that maps
  * (x1, x2) to (-x2, x1): four ops for all query and key heads together.
  *
- * <p>Public so that training ({@code io.tokenmill.engine.train}) rotates with this very code: a model is
+ * <p>Public so that training ({@code io.tokenmill.reasoner}) rotates with this very code: a model is
  * trained with the positions the engine will later apply.
  */
 public final class Rope {

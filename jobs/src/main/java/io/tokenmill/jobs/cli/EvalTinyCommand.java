@@ -1,9 +1,11 @@
 package io.tokenmill.jobs.cli;
 
 import io.tokenmill.engine.inference.ReasoningOptions;
-import io.tokenmill.engine.train.TinyEval;
-import io.tokenmill.engine.train.tasks.Problem;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.TinyEval;
+import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.Task;
+import io.tokenmill.reasoner.tasks.TaskMix;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,11 +40,18 @@ final class EvalTinyCommand implements Callable<Integer> {
   @Option(names = "--show-failures", defaultValue = "0", description = "print up to N wrong outputs")
   int showFailures;
 
+  @Option(names = "--tasks", defaultValue = "add,sub,mul,count",
+      description = "tasks to measure, of add, sub, mul, count, seating (default: ${DEFAULT-VALUE})")
+  String tasks;
+
+  @Option(names = "--at-once", description = "also measure each task answering at once (thinking budget 1, no transition)")
+  boolean atOnce;
+
   @Override
   public Integer call() {
     try (TinyEval eval = TinyEval.open(model)) {
       if (!noAccuracy) {
-        List<Problem> problems = TinyEval.heldOut(perLevel, seed);
+        List<Problem> problems = TinyEval.heldOut(taskList(), perLevel, seed);
         long t0 = System.nanoTime();
         List<TinyEval.Outcome> out = eval.run(problems, ReasoningOptions.DEFAULT);
         System.out.printf("%d held-out problems in %.1f s (greedy, reasoning format %s)%n%n", problems.size(),
@@ -52,13 +61,18 @@ final class EvalTinyCommand implements Callable<Integer> {
             "WRONG %s: %s -> answer %s (expected %s, finish %s)%n%s%n%n", o.problem().id(), o.problem().prompt(),
             o.result().answer(), o.problem().answer(), o.result().finishReason(), o.result().text()));
       }
-      if (budgets) {
+      if (budgets || atOnce) {
         long t0 = System.nanoTime();
-        List<TinyEval.BudgetRow> rows = eval.budgetSweep(perLevel, seed, new double[] {0.75, 0.5, 0.25});
+        List<TinyEval.BudgetRow> rows = eval.budgetSweep(taskList(), perLevel, seed,
+            budgets ? new double[] {0.75, 0.5, 0.25} : new double[0], atOnce);
         System.out.printf("thinking-budget sweep in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(TinyEval.budgetTable(rows));
       }
     }
     return 0;
+  }
+
+  private List<Task> taskList() {
+    return TaskMix.parse(tasks).tasks();
   }
 }

@@ -1,6 +1,6 @@
 package io.tokenmill.jobs.cli;
 
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.tasks.Tasks;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.eval.TinyReasonerJobEval;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.tokenmill.jobs.cli;
 
-import io.tokenmill.engine.train.HeldOutPrompts;
-import io.tokenmill.engine.train.tasks.Tasks;
+import io.tokenmill.reasoner.HeldOutPrompts;
+import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,9 +22,14 @@ final class TinyPromptsCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "" + Tasks.EVAL_SEED, description = "sample seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--tasks", defaultValue = "add,sub,mul,count",
+      description = "tasks, of add, sub, mul, count, seating (default: ${DEFAULT-VALUE}); seating references are "
+          + "the puzzle JSON the job's seating verifier reads")
+  String tasks;
+
   @Override
   public Integer call() throws Exception {
-    int n = HeldOutPrompts.write(out, perTask, seed).size();
+    int n = HeldOutPrompts.write(out, io.tokenmill.reasoner.tasks.TaskMix.parse(tasks).tasks(), perTask, seed).size();
     System.out.println("wrote " + n + " prompts to " + out);
     return 0;
   }

@@ -3,7 +3,7 @@ package io.tokenmill.jobs.eval;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.tokenmill.engine.reasoning.FinishReason;
-import io.tokenmill.engine.train.TinyEval;
+import io.tokenmill.reasoner.TinyEval;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.report.ReportHtml;
 import java.io.ByteArrayOutputStream;

@@ -1,0 +1,217 @@
+package io.tokenmill.reasoner;
+
+import static io.tokenmill.engine.weights.WeightNames.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.tokenmill.engine.model.ModelConfig;
+import io.tokenmill.engine.runtime.ComputeDevice;
+import io.tokenmill.engine.runtime.Rope;
+import io.tokenmill.engine.weights.Checkpoint;
+import io.tokenmill.engine.weights.SafetensorsWriter;
+import io.tokenmill.engine.weights.WeightSchema;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The Llama/Qwen2/Qwen3 decoder as a trainable function: its parameters are the HF checkpoint tensors
+ * (same names, same (out, in) layout, see {@link WeightSchema}), each with a gradient, and
+ * {@link #logits} runs the forward over a {@link PackedBatch} with plain DJL ops that autograd records.
+ *
+ * <p>It computes the same function as {@link io.tokenmill.engine.runtime.DecoderModel} — RMSNorm, RoPE
+ * (the runtime's own {@link Rope}), GQA attention with a causal mask, SwiGLU, tied or separate head,
+ * qwen2 q/k/v biases or qwen3 q/k norms — but without the runtime's inference layout (fused and
+ * pre-transposed weights, folded scales, paged KV cache), which would only get in the way of gradients.
+ * {@code TrainedModelEquivalenceTest} checks the two agree on the exported model.
+ */
+public final class TrainableDecoder implements AutoCloseable {
+
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> params;
+  private final Rope rope;
+
+  private TrainableDecoder(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
+    this.config = config;
+    this.manager = manager;
+    this.params = Collections.unmodifiableMap(params);
+    this.rope = new Rope(config, manager.newSubManager(), ComputeDevice.cpu());
+    params.values().forEach(p -> p.setRequiresGradient(true));
+  }
+
+  /**
+   * Fresh weights, deterministic per (seed, tensor name): N(0, 0.02²) for the embedding and every
+   * projection, with the two projections that write into the residual stream (o_proj, down_proj) scaled
+   * by 1/sqrt(2·layers) so the stream does not grow with depth (GPT-2's init); norms 1, biases 0.
+   */
+  public static TrainableDecoder init(ModelConfig config, long seed) {
+    NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+    manager.setName("tokenmill-train");
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    double residualScale = 1 / Math.sqrt(2.0 * config.numLayers());
+    new WeightSchema(config).expected().forEach((name, shape) -> {
+      float[] v = new float[Math.toIntExact(count(shape))];
+      if (name.endsWith("norm.weight")) {
+        java.util.Arrays.fill(v, 1f);
+      } else if (!name.endsWith(".bias")) {
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
+        double std = 0.02 * (name.endsWith(O + ".weight") || name.endsWith(DOWN) ? residualScale : 1);
+        for (int i = 0; i < v.length; i++) v[i] = (float) (std * rng.nextGaussian());
+      }
+      params.put(name, manager.create(v, new Shape(shape)));
+    });
+    return new TrainableDecoder(config, manager, params);
+  }
+
+  /** The weights of a model directory (for tests: continuing from, or comparing with, an export). */
+  public static TrainableDecoder load(ModelConfig config, Path modelDir) {
+    NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+      new WeightSchema(config).validate(ckpt);
+      new WeightSchema(config).expected().forEach((name, shape) ->
+          params.put(name, manager.create(ckpt.readFloats(ckpt.require(name)), new Shape(shape))));
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    return new TrainableDecoder(config, manager, params);
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** Parameters by HF tensor name, in checkpoint order. */
+  public Map<String, NDArray> parameters() {
+    return params;
+  }
+
+  public long parameterCount() {
+    long n = 0;
+    for (NDArray p : params.values()) n += p.size();
+    return n;
+  }
+
+  /** The current weights as safetensors tensors under their HF names (values copied out now). */
+  public List<SafetensorsWriter.Tensor> export() {
+    List<SafetensorsWriter.Tensor> out = new ArrayList<>();
+    params.forEach((name, p) -> {
+      float[] values = p.toFloatArray();
+      out.add(new SafetensorsWriter.Tensor(name, p.getShape().getShape(), t -> values));
+    });
+    return out;
+  }
+
+  /** Logits of every slot of the batch, (rows·length, vocab); results belong to {@code step}. */
+  public NDArray logits(NDManager step, PackedBatch batch) {
+    int b = batch.rows();
+    int t = batch.length();
+    int n = b * t;
+    rope.ensure(t);
+    NDArray posIdx = step.create(batch.positions());
+    NDArray[] cosSin = rope.tables(posIdx, n, step); // (N, 1, hd) each
+    NDArray mask = step.create(batch.attentionMask(), new Shape(b, 1, 1, t, t));
+    NDArray x = param(EMBED).get(step, new NDIndex("{}", step.create(batch.tokens()))); // (N, h)
+    for (int l = 0; l < config.numLayers(); l++) {
+      x = block(l, x, b, t, cosSin, mask);
+    }
+    NDArray head = config.tieWordEmbeddings() ? param(EMBED) : param(LM_HEAD);
+    return linear(rmsNorm(x, param(FINAL_NORM)), head, null); // (N, vocab)
+  }
+
+  /** Mean cross-entropy of the completion tokens (those with a loss-mask weight), a scalar in {@code step}. */
+  public NDArray loss(NDManager step, PackedBatch batch) {
+    return lossSum(step, batch).div(Math.max(1, batch.targetCount()));
+  }
+
+  /** Summed cross-entropy of the completion tokens, a scalar in {@code step}. */
+  public NDArray lossSum(NDManager step, PackedBatch batch) {
+    NDArray logp = logits(step, batch).logSoftmax(-1); // (N, V)
+    NDArray targets = step.create(batch.targets()).reshape(-1, 1);
+    NDArray picked = JniUtils.gather((PtNDArray) logp, (PtNDArray) targets, 1).reshape(-1); // (N)
+    NDArray weights = step.create(batch.lossMask());
+    return picked.mul(weights).sum().neg();
+  }
+
+  /** One pre-norm block: x + attn(norm(x)), then + mlp(norm(·)). x: (N, h). */
+  private NDArray block(int l, NDArray x, int b, int t, NDArray[] cosSin, NDArray mask) {
+    int n = b * t;
+    int nH = config.numHeads();
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+    boolean bias = config.architecture().qkvBias();
+    NDArray h = rmsNorm(x, param(layer(l, INPUT_NORM)));
+    NDArray q = linear(h, param(layer(l, Q + ".weight")), bias ? param(layer(l, Q + ".bias")) : null)
+        .reshape(n, nH, hd);
+    NDArray k = linear(h, param(layer(l, K + ".weight")), bias ? param(layer(l, K + ".bias")) : null)
+        .reshape(n, nKv, hd);
+    NDArray v = linear(h, param(layer(l, V + ".weight")), bias ? param(layer(l, V + ".bias")) : null)
+        .reshape(n, nKv, hd);
+    if (config.architecture().qkNorm()) { // Qwen3: per-head RMSNorm before RoPE
+      q = rmsNorm(q, param(layer(l, Q_NORM)));
+      k = rmsNorm(k, param(layer(l, K_NORM)));
+    }
+    q = rope.apply(q, cosSin).mul(1 / Math.sqrt(hd));
+    k = rope.apply(k, cosSin);
+    // GQA: the g query heads of a KV head are stacked as rows of one matmul.
+    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+    NDArray kt = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
+    NDArray vv = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
+    NDArray scores = qg.matMul(kt).reshape(b, nKv, g, t, t).add(mask); // (B, nKv, g, T, T)
+    NDArray probs = scores.softmax(-1).reshape(b, nKv, g * t, t);
+    NDArray attn = probs.matMul(vv) // (B, nKv, g·T, hd)
+        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
+    NDArray o = linear(attn, param(layer(l, O + ".weight")),
+        config.architecture().outputBias() ? param(layer(l, O + ".bias")) : null);
+    NDArray x2 = x.add(o);
+    NDArray h2 = rmsNorm(x2, param(layer(l, POST_NORM)));
+    NDArray gate = linear(h2, param(layer(l, GATE)), null);
+    NDArray up = linear(h2, param(layer(l, UP)), null);
+    NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SwiGLU: silu(gate) * up
+    return x2.add(linear(act, param(layer(l, DOWN)), null));
+  }
+
+  /** x·Wᵀ + b with W in HF (out, in) layout. */
+  private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+    return JniUtils.linear((PtNDArray) x, (PtNDArray) w, (PtNDArray) bias);
+  }
+
+  /** RMSNorm over the last axis, as HF: x / sqrt(mean(x²) + eps) * w. */
+  private NDArray rmsNorm(NDArray x, NDArray w) {
+    return x.div(x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt()).mul(w);
+  }
+
+  private NDArray param(String name) {
+    NDArray p = params.get(name);
+    if (p == null) throw new IllegalStateException("no parameter " + name);
+    return p;
+  }
+
+  private static long count(long[] shape) {
+    long n = 1;
+    for (long d : shape) n *= d;
+    return n;
+  }
+
+  /** The manager the parameters (and the optimizer's state, via {@link AdamW}) live in. */
+  NDManager manager() {
+    return manager;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,73 @@
+package io.tokenmill.reasoner.tasks;
+
+import io.tokenmill.reasoner.tasks.seating.Puzzle;
+import io.tokenmill.reasoner.tasks.seating.PuzzleGenerator;
+import io.tokenmill.reasoner.tasks.seating.SearchTrace;
+import java.util.random.RandomGenerator;
+
+/**
+ * Seating puzzles worded as {@code data-samples/prompts/seating.jsonl}, solved by the visible search of
+ * {@link SearchTrace}; level L = L + 2 guests (3-6). Strata: a row with one solution or a few, and from
+ * four guests a round table likewise. The answer is the trace's last line ({@code Seating: ...}).
+ *
+ * <p>Puzzles whose search is longer than {@link #MAX_TRACE_CHARS} are drawn again (about 1 in 7 six-guest
+ * rows, fewer elsewhere), so every problem fits a training row; held-out puzzles obey the same bound.
+ */
+public final class Seating implements Task {
+
+  /** Longest reasoning kept, in characters (= tokens with the byte-level tokenizer). */
+  public static final int MAX_TRACE_CHARS = 1_300;
+
+  @Override
+  public String name() {
+    return "seating";
+  }
+
+  @Override
+  public int strata(int level) {
+    return level == 1 ? 2 : 4;
+  }
+
+  @Override
+  public String describe(int level) {
+    return (level + 2) + " guests";
+  }
+
+  @Override
+  public Problem generate(int level, int stratum, RandomGenerator rng) {
+    boolean table = stratum >= 2;
+    int target = stratum % 2 == 0 ? 1 : level == 1 ? 2 : 3;
+    while (true) {
+      Puzzle puzzle = PuzzleGenerator.generate(level + 2, table, target, rng);
+      String trace = SearchTrace.of(puzzle);
+      if (trace.length() > MAX_TRACE_CHARS) continue;
+      String answer = trace.substring(trace.lastIndexOf('\n') + 1);
+      return new Problem(name(), level, puzzle.prompt(), trace, answer);
+    }
+  }
+
+  /** The puzzle's reference JSON, read back from the prompt (what the job's {@code seating} verifier takes). */
+  @Override
+  public String reference(Problem p) {
+    return Puzzle.fromPrompt(p.prompt()).referenceJson();
+  }
+
+  /**
+   * Any valid seating is right, not only the one the search finds: the names after the last
+   * {@code Seating:} (case ignored) must seat every guest once and obey every rule.
+   */
+  @Override
+  public boolean isCorrect(Problem p, String answer) {
+    if (answer == null) return false;
+    int at = answer.lastIndexOf("Seating:");
+    if (at < 0) return false;
+    String line = answer.substring(at + "Seating:".length()).split("\\R", 2)[0];
+    Puzzle puzzle = Puzzle.fromPrompt(p.prompt());
+    java.util.List<String> seats = new java.util.ArrayList<>();
+    for (String name : line.split(",")) {
+      String trimmed = name.trim();
+      seats.add(puzzle.guests().stream().filter(g -> g.equalsIgnoreCase(trimmed)).findFirst().orElse(trimmed));
+    }
+    return puzzle.isSolvedBy(seats);
+  }
+}
