@@ -36,7 +36,8 @@ class LoadedModelTest {
       try (ModelTokenizer tok = dir.tokenizer()) {
         assertArrayEquals(dir.eosIds(tok), m.eosIds());
       }
-      assertEquals(1024, m.maxSeqLen(), "max_seq_len 0 is the model's max_position_embeddings");
+      assertEquals(dir.config().maxPositionEmbeddings(), m.maxSeqLen(),
+          "max_seq_len 0 is the model's max_position_embeddings");
       int[] prompt = m.tokenizer().encode(m.chatTemplate().orElseThrow()
           .render(List.of(ChatMessage.user("What is 8 + 69?")), true, true));
       GenerationResult r = m.engine().submit(new GenerationRequest("q", prompt,
@@ -51,12 +52,13 @@ class LoadedModelTest {
   void engineSizingIsDerivedInOnePlace() {
     ModelDir dir = ModelDir.open(TINY);
     ComputeDevice cpu = ComputeDevice.cpu();
+    int maxPos = dir.config().maxPositionEmbeddings();
     EngineConfig c = LoadedModel.engineConfig(dir, cpu, LoadedModel.Options.builder().optMaxBatch(2)
-        .optMaxSeqLen(5000).optKvMemoryBytes(1L << 30).build());
-    assertEquals(1024, c.maxSeqLen(), "capped to max_position_embeddings");
+        .optMaxSeqLen(maxPos + 1000).optKvMemoryBytes(1L << 30).build());
+    assertEquals(maxPos, c.maxSeqLen(), "capped to max_position_embeddings");
     assertEquals(512, c.maxTokensPerStep(), "0 = max(512, max_batch)");
     assertEquals(8, c.queueCapacity(), "0 = 4 x max_batch");
-    assertEquals(2 * (1024 / 16) + 2, c.numBlocks(KvCache.bytesPerToken(dir.config(), cpu)),
+    assertEquals(2 * (maxPos / 16) + 2, c.numBlocks(KvCache.bytesPerToken(dir.config(), cpu)),
         "a large budget buys no more blocks than max_batch full sequences use");
     EngineConfig tiny = LoadedModel.engineConfig(dir, cpu, LoadedModel.Options.builder().optMaxBatch(40)
         .optMaxTokensPerStep(8).optKvMemoryBytes(1).build());
