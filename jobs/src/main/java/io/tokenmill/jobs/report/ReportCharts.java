@@ -92,6 +92,13 @@ public final class ReportCharts {
       double dt = p.seconds() - q.seconds();
       if (dt > 0) rate.add(p.seconds(), (p.tokens() - q.tokens()) / dt);
     }
+    ThroughputTimeline.Point end = points.isEmpty() ? null : points.get(points.size() - 1);
+    if (rate.getItemCount() < 2 && end != null && end.seconds() > 0) {
+      // A phase shorter than two samples has one measurement, its mean: drawn across the phase, and named so.
+      rate = new XYSeries("output tokens/s (phase mean: shorter than two samples)");
+      rate.add(0, end.tokens() / end.seconds());
+      rate.add(end.seconds(), end.tokens() / end.seconds());
+    }
     XYSeriesCollection data = new XYSeriesCollection(rate);
     JFreeChart chart = ChartFactory.createXYLineChart("Throughput over the generation phase",
         "seconds since the first wave started", "output tokens/s", data, PlotOrientation.VERTICAL, true, false, false);

@@ -15,7 +15,8 @@ import java.util.Set;
  *   <li>{@code OUTPUT/_tokenmill} (the marker: format version, the run that created the directory) is written
  *       when a run creates the directory or adopts an empty one. Every mode refuses a regular file, and a
  *       non-empty directory with neither the marker nor the layout an older Tokenmill left (only {@code rows/}
- *       with {@code wave=*} directories, {@code _staging/}, {@code run_summary.json}); such an older output
+ *       with {@code wave=*} directories, {@code _staging/}, {@code run_summary.json}, and what later runs add
+ *       beside them: {@code runs/}, {@code run_identity.json}, {@code report.html}); such an older output
  *       is adopted (the marker is added).
  *   <li>Output and input may not contain one another ({@link PathOverlap}).
  *   <li>{@link RunLock}: one run at a time.
@@ -29,7 +30,7 @@ public final class OutputGuard {
   public static final String MARKER = "_tokenmill";
   public static final int FORMAT = 1;
   private static final Set<String> LEGACY = Set.of(OutputLayout.ROWS, OutputLayout.STAGING, OutputLayout.SUMMARY,
-      "." + OutputLayout.SUMMARY + ".tmp", RunLock.NAME);
+      "." + OutputLayout.SUMMARY + ".tmp", RunLock.NAME, OutputLayout.RUNS, OutputLayout.REPORT, RunIdentity.FILE);
 
   private final OutputFiles files;
   private RunLock lock;
