@@ -90,14 +90,12 @@ public final class ReportCharts {
       while (from < i - 1 && p.seconds() - points.get(from + 1).seconds() >= windowSeconds) from++;
       ThroughputTimeline.Point q = points.get(from);
       double dt = p.seconds() - q.seconds();
-      if (dt > 0) rate.add(p.seconds(), (p.tokens() - q.tokens()) / dt);
-    }
-    ThroughputTimeline.Point end = points.isEmpty() ? null : points.get(points.size() - 1);
-    if (rate.getItemCount() < 2 && end != null && end.seconds() > 0) {
-      // A phase shorter than two samples has one measurement, its mean: drawn across the phase, and named so.
-      rate = new XYSeries("output tokens/s (phase mean: shorter than two samples)");
-      rate.add(0, end.tokens() / end.seconds());
-      rate.add(end.seconds(), end.tokens() / end.seconds());
+      if (dt <= 0) continue;
+      double r = (p.tokens() - q.tokens()) / dt;
+      // the first window's rate also holds at its start, so the line spans the whole phase (a run shorter
+      // than a couple of samples is otherwise a dot or a stub at the right edge)
+      if (rate.getItemCount() == 0) rate.add(q.seconds(), r);
+      rate.add(p.seconds(), r);
     }
     XYSeriesCollection data = new XYSeriesCollection(rate);
     JFreeChart chart = ChartFactory.createXYLineChart("Throughput over the generation phase",
