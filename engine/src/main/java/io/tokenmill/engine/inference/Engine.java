@@ -57,7 +57,6 @@ public final class Engine implements AutoCloseable {
   private final ModelRunner runner;
   private final OutputProcessor outputs;
   private final Scheduler scheduler;
-  private final int[] eosIds;
   private final ArrayBlockingQueue<RequestHandle> submissions;
   private final ConcurrentLinkedQueue<RequestHandle> cancellations = new ConcurrentLinkedQueue<>();
   private final Map<Integer, SampleState> seqs = new HashMap<>();
@@ -82,7 +81,6 @@ public final class Engine implements AutoCloseable {
       EngineConfig config) {
     this.model = model;
     this.config = config;
-    this.eosIds = eosIds.clone();
     int numBlocks = config.numBlocks(KvCache.bytesPerToken(model.config(), model.device()));
     this.runner = new ModelRunner(model, numBlocks, config.blockSize(), config.maxSeqLen());
     this.scheduler = new Scheduler(new SchedulerConfig(config.maxBatch(), config.maxTokensPerStep(),
@@ -229,21 +227,11 @@ public final class Engine implements AutoCloseable {
     h.unfinished = n;
     int[] prompt = r.promptIds();
     int maxNew = Math.min(r.params().maxNewTokens(), config.maxSeqLen() - prompt.length);
-    int[] stopIds = stopTokenIds(r);
     long arrival = arrivals++;
     for (int s = 0; s < n; s++) {
-      int id = scheduler.add(new SchedRequest(r.id(), s, prompt, maxNew, arrival, stopIds));
+      int id = scheduler.add(new SchedRequest(r.id(), s, prompt, maxNew, arrival, states.get(s).endIds));
       seqs.put(id, states.get(s));
     }
-  }
-
-  /** The token ids that end a sample of {@code r}: EOS unless ignored, and its stop ids. */
-  private int[] stopTokenIds(GenerationRequest r) {
-    int[] stop = r.params().stopTokenIds();
-    int[] eos = r.params().ignoreEos() ? new int[0] : eosIds;
-    int[] all = java.util.Arrays.copyOf(eos, eos.length + stop.length);
-    System.arraycopy(stop, 0, all, eos.length, stop.length);
-    return all;
   }
 
   private String validate(GenerationRequest r) {

@@ -74,8 +74,8 @@ final class OutputProcessor implements AutoCloseable {
           r.reasoning().answerBudget(), transition, afterThinkIds);
     }
     boolean needText = tokenizer != null && !r.params().stopStrings().isEmpty();
-    return new SampleState(h, sample, thinking, transition.length, needText ? new StopStringMatcher(r.params().stopStrings()) : null,
-        needText ? new StreamDecoder(tokenizer, true) : null);
+    return new SampleState(h, sample, endIds(r.params()), thinking, transition.length,
+        needText ? new StopStringMatcher(r.params().stopStrings()) : null, needText ? new StreamDecoder(tokenizer, true) : null);
   }
 
   /** What the runner must do for this sample's next token: feed a forced one, or sample. */
@@ -85,11 +85,14 @@ final class OutputProcessor implements AutoCloseable {
     SamplingParams p = req.params();
     double u = SampleRandom.uniform(p.seed(), req.id(), s.sample, s.counts.outputLength());
     // Short of min_tokens, the tokens that would end the sample (EOS unless ignored, stop ids) are banned.
-    int[] banned = s.counts.outputLength() < p.minTokens() ? endIds(p) : null;
+    int[] banned = s.counts.outputLength() < p.minTokens() ? s.endIds : null;
     return ModelRunner.Row.sample(p, s.counts, u, banned);
   }
 
-  /** The ids that end a sample of these params (EOS unless ignored, stop token ids). */
+  /**
+   * The ids that end a sample of these params (EOS unless ignored, stop token ids): the scheduler's stop
+   * tokens, the ids banned before min_tokens, the stop token hidden from the text.
+   */
   private int[] endIds(SamplingParams p) {
     int[] stops = p.stopTokenIds();
     int[] eos = p.ignoreEos() ? new int[0] : eosIds;
@@ -181,8 +184,7 @@ final class OutputProcessor implements AutoCloseable {
     boolean hitLength = !stopped;
     int visible = out.length;
     int lastId = visible > 0 ? out[visible - 1] : -1;
-    if (stopped && seq.stopText == null
-        && ((!r.params().ignoreEos() && contains(eosIds, lastId)) || contains(r.params().stopTokenIds(), lastId))) {
+    if (stopped && seq.stopText == null && contains(seq.endIds, lastId)) {
       visible--; // the stop token ends the text; it is not part of it
     }
     int[] shown = Arrays.copyOf(out, visible);

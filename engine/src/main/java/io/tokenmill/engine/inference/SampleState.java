@@ -18,6 +18,8 @@ import java.util.List;
 final class SampleState {
   final RequestHandle handle;
   final int sample;
+  /** The ids that end this sample (EOS unless ignored, its stop ids), computed once at admission. */
+  final int[] endIds;
   final TokenCounts counts;
   final ThinkingController thinking;
   final ArrayDeque<Integer> forced = new ArrayDeque<>();
@@ -35,10 +37,11 @@ final class SampleState {
   long firstScheduledNanos = -1;
   long firstTokenNanos = -1;
 
-  SampleState(RequestHandle handle, int sample, ThinkingController thinking, int transitionLength,
+  SampleState(RequestHandle handle, int sample, int[] endIds, ThinkingController thinking, int transitionLength,
       StopStringMatcher stops, StreamDecoder decoder) {
     this.handle = handle;
     this.sample = sample;
+    this.endIds = endIds;
     this.counts = new TokenCounts(handle.request().promptIds());
     this.thinking = thinking;
     this.transitionLength = transitionLength;

@@ -14,8 +14,8 @@ package io.tokenmill.engine.scheduler;
  *
  * <p>NOTE: a stop token that is also the last allowed token reports STOPPED, not LENGTH: the model did
  * choose to end there, and the result shows finish_reason = stop with the stop token hidden (the engine
- * always reported it so). A {@code min_tokens} rule (stop tokens ignored before N outputs) belongs here
- * too, together with masking those tokens in the sampler, once requests can carry it.
+ * always reported it so). {@code min_tokens} needs no rule here: until a sample has that many outputs the
+ * sampler cannot choose its stop tokens (the output processor bans them in the sample's runner row).
  *
  * <p>Text-level stops (stop strings, which need detokenised text) and the thinking controller's answer
  * budget are decided by the engine's output processor on the same step, before the next schedule().
