@@ -29,7 +29,8 @@ say() { printf '[build-bundle %3ds] %s\n' $((SECONDS - t0)) "$*"; }
 # Modules the jlinked runtime holds. jdeps (below) must find nothing outside this list except
 # jdk.attach / jdk.jdi, which only javassist's HotSwapper uses (never called by Tokenmill).
 # jdk.zipfs: DJL/jinjava read resources through zip file systems; jdk.crypto.ec is not needed (offline).
-modules="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.sql,jdk.management,jdk.unsupported,jdk.zipfs"
+# java.rmi, java.scripting: log4j-core (JMX/JNDI and script-plugin classes, referenced though unused here).
+modules="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.rmi,java.scripting,java.sql,jdk.management,jdk.unsupported,jdk.zipfs"
 unused_by_design="jdk.attach jdk.jdi"
 
 for tool in java jlink jdeps javac zip unzip strip xz flock mvn; do
@@ -104,11 +105,13 @@ for j in "$lib"/*.jar; do cp "$j" "$tmp/"; done
 for j in "$tmp"/*.jar; do zip -q -d "$j" module-info.class 'META-INF/versions/*/module-info.class' >/dev/null 2>&1 || true; done
 needed="$(jdeps --multi-release 17 --ignore-missing-deps --print-module-deps -q --class-path "$tmp/*" "$tmp"/*.jar)"
 rm -rf "$tmp"
+missing=""
 for m in ${needed//,/ }; do
   case ",$modules," in *",$m,"*) continue ;; esac
   case " $unused_by_design " in *" $m "*) continue ;; esac
-  echo "build-bundle: the jars now need module $m; add it to 'modules' in $0" >&2; exit 1
+  missing="$missing $m"
 done
+[ -z "$missing" ] || { echo "build-bundle: the jars now need module(s)$missing; add them to 'modules' in $0" >&2; exit 1; }
 # No --compress: xz compresses the plain module image far better (the archive is what must fit).
 jlink --add-modules "$modules" --strip-debug --no-man-pages --strip-native-debug-symbols=exclude-debuginfo-files \
   --output "$bundle/jre"
