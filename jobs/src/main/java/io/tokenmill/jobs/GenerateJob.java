@@ -53,7 +53,7 @@ public final class GenerateJob {
   }
 
   /** Runs a checked job on the runner it names. */
-  public static RunSummary execute(JobSettings settings) throws Exception {
+  public static RunSummary execute(JobSettings settings) throws java.io.IOException {
     return switch (settings.runner()) {
       case "local" -> LocalRunner.run(settings);
       default -> io.tokenmill.jobs.spark.SparkRunner.run(settings);

@@ -11,12 +11,11 @@ import io.tokenmill.reasoner.tasks.Tasks;
 import io.tokenmill.jobs.config.ConfigKeys;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.local.ArrowParquet;
-import io.tokenmill.jobs.local.LocalRunner;
+import io.tokenmill.jobs.GenerateJob;
 import io.tokenmill.jobs.report.BudgetSweepReport;
 import io.tokenmill.jobs.report.ReportRows;
 import io.tokenmill.jobs.run.JobSettings;
 import io.tokenmill.jobs.run.RunSummary;
-import io.tokenmill.jobs.spark.SparkRunner;
 import io.tokenmill.udfs.rows.ResultRow;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -189,7 +188,7 @@ public final class TinyReasonerJobEval {
     pinned.putAll(extra);
     JobConfig c = config.with(pinned);
     JobSettings s = JobSettings.from(c);
-    RunSummary summary = "local".equals(s.runner()) ? LocalRunner.run(s) : SparkRunner.run(s);
+    RunSummary summary = GenerateJob.execute(s);
     Map<String, ResultRow> rows = new HashMap<>();
     try (BufferAllocator allocator = new RootAllocator()) {
       for (ResultRow r : ArrowParquet.readAll(output.resolve("rows"), allocator)) {
