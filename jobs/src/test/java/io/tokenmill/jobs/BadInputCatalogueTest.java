@@ -168,7 +168,7 @@ class BadInputCatalogueTest {
         2, List.of("g1"), error("in.jsonl line 2", "'temperature'", "out of range")));
     c.add(runs("jsonl top_p zero", jsonl(g("g1"), "{\"id\": \"p\", \"prompt\": \"hi\", \"top_p\": 0}"), 2,
         List.of("g1"), error("in.jsonl line 2", "'top_p'")));
-    c.add(runs("jsonl thinking_budget zero", jsonl(g("g1"), "{\"id\": \"t\", \"prompt\": \"hi\", \"thinking_budget\": 0}"),
+    c.add(runs("jsonl thinking_budget negative", jsonl(g("g1"), "{\"id\": \"t\", \"prompt\": \"hi\", \"thinking_budget\": -1}"),
         2, List.of("g1"), error("in.jsonl line 2", "'thinking_budget'")));
     c.add(runs("jsonl seed beyond long", jsonl(g("g1"),
         "{\"id\": \"s\", \"prompt\": \"hi\", \"seed\": 100000000000000000000000000000}"), 2, List.of("g1"),

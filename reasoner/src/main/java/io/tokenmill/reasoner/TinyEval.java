@@ -147,7 +147,7 @@ public final class TinyEval implements AutoCloseable {
    * "Answer at once": one reasoning token, then {@code </think>} is forced with no transition text and
    * the model answers (the engine's smallest thinking budget is 1).
    */
-  public static final ReasoningOptions AT_ONCE = new ReasoningOptions(true, 1, 64, "");
+  public static final ReasoningOptions AT_ONCE = new ReasoningOptions(true, 0, 64, "");
 
   /** Groups outcomes by (task, level), in the order the groups first appear. */
   public static List<Row> byLevel(List<Outcome> outcomes) {
@@ -229,18 +229,23 @@ public final class TinyEval implements AutoCloseable {
         ReasoningOptions opts = new ReasoningOptions(true, budget, ANSWER_BUDGET, ReasoningOptions.DEFAULT_TRANSITION);
         rows.add(budgetRow(t, budgetLabel(f, budget), scored(run(problems, opts))));
       }
-      if (atOnce) rows.add(budgetRow(t, "answer at once (1)", scored(run(problems, AT_ONCE))));
+      if (atOnce) rows.add(budgetRow(t, "answer at once (0)", scored(run(problems, AT_ONCE))));
     }
     return rows;
   }
 
-  /** The thinking budget of a sweep setting: {@code fraction} of the hardest level's mean reasoning tokens. */
+  /**
+   * The thinking budget of a sweep setting: {@code fraction} of the hardest level's mean reasoning tokens
+   * (at least 1), or 0 (answer at once) for fraction 0.
+   */
   public static int budget(double fraction, double hardestMeanReasoningTokens) {
+    if (fraction == 0) return 0;
     return Math.max(1, (int) Math.round(fraction * hardestMeanReasoningTokens));
   }
 
   /** A sweep setting as the budget table names it, e.g. {@code 25% = 51}. */
   public static String budgetLabel(double fraction, int budget) {
+    if (budget == 0) return "0 = answer at once";
     return Math.round(100 * fraction) + "% = " + budget;
   }
 

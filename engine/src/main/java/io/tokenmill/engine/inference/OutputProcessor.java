@@ -74,8 +74,12 @@ final class OutputProcessor implements AutoCloseable {
           r.reasoning().answerBudget(), transition, afterThinkIds);
     }
     boolean needText = tokenizer != null && !r.params().stopStrings().isEmpty();
-    return new SampleState(h, sample, endIds(r.params()), thinking, transition.length,
+    SampleState s = new SampleState(h, sample, endIds(r.params()), thinking,
         needText ? new StopStringMatcher(r.params().stopStrings()) : null, needText ? new StreamDecoder(tokenizer, true) : null);
+    if (thinking != null) {
+      for (int t : thinking.startForced()) s.forced.add(t); // thinking budget 0: the think block closed at once
+    }
+    return s;
   }
 
   /** What the runner must do for this sample's next token: feed a forced one, or sample. */
@@ -214,7 +218,7 @@ final class OutputProcessor implements AutoCloseable {
       // The controller counts forced tokens with the part they belong to (transition + </think> as
       // reasoning, the after-think tokens as answer); the result reports them apart, so reasoning_tokens
       // never exceeds the thinking budget and both counts are what the model sampled.
-      int forcedInReasoning = Math.min(seq.forcedEmitted, seq.transitionLength + 1);
+      int forcedInReasoning = Math.min(seq.forcedEmitted, seq.thinking.forcedReasoningLength());
       reasoningTokens = rr.reasoningTokens() - forcedInReasoning;
       answerTokens = rr.answerTokens() - (seq.forcedEmitted - forcedInReasoning);
       transitionTokens = seq.forcedEmitted;

@@ -26,8 +26,6 @@ final class SampleState {
   final StopStringMatcher stops;
   final StreamDecoder decoder;
   final List<SampledToken> logprobs; // aligned with the output tokens when requested
-  /** Tokens of the transition text a thinking budget forces before {@code </think>}. */
-  final int transitionLength;
   /** Forced tokens (transition, {@code </think>}, after-think) that became output. */
   int forcedEmitted;
   /** Ended by the model: a stop token or a stop string (not by a length or budget limit). */
@@ -37,14 +35,13 @@ final class SampleState {
   long firstScheduledNanos = -1;
   long firstTokenNanos = -1;
 
-  SampleState(RequestHandle handle, int sample, int[] endIds, ThinkingController thinking, int transitionLength,
+  SampleState(RequestHandle handle, int sample, int[] endIds, ThinkingController thinking,
       StopStringMatcher stops, StreamDecoder decoder) {
     this.handle = handle;
     this.sample = sample;
     this.endIds = endIds;
     this.counts = new TokenCounts(handle.request().promptIds());
     this.thinking = thinking;
-    this.transitionLength = transitionLength;
     this.stops = stops;
     this.decoder = decoder;
     this.logprobs = handle.request().params().logprobs() != null ? new ArrayList<>() : null;

@@ -25,6 +25,8 @@ import java.util.Objects;
  *   <li>The thinking budget N caps reasoning tokens the model SAMPLES (markers included): when the N-th
  *       one is not {@code </think>}, the controller forces {@code transitionIds + </think> +
  *       afterThinkIds}, so {@link #reasoningTokens()} ends at N + transitionIds.length + 1.
+ *   <li>A thinking budget of 0 answers at once: {@link #startForced()} gives that same sequence (preceded
+ *       by {@code <think>} when the prompt does not open the block) to force before anything is sampled.
  *   <li>The answer budget M caps {@link #answerTokens()} (forced {@code afterThinkIds} included): the
  *       M-th answer token is kept and STOP is returned. With format NONE every token is an answer token.
  * </ul>
@@ -43,6 +45,8 @@ public final class ThinkingController {
   private final Integer answerBudget;
   private final int[] forcedSequence;
   private final int transitionLength;
+  /** Tokens of the forced run that count as reasoning: {@code <think>} if forced, transition, {@code </think>}. */
+  private int forcedReasoningLength;
 
   private Phase phase;
   private int reasoningTokens;
@@ -58,7 +62,8 @@ public final class ThinkingController {
    * @param thinkStartId id of {@code <think>}, or -1 if the vocabulary has none
    * @param thinkEndId id of {@code </think>}, or -1; required for any budget on a reasoning format
    * @param startsInsideThink the prompt ends with {@code <think>} ({@link ReasoningFormat#startsInsideThink})
-   * @param thinkingBudget max sampled reasoning tokens; null or <= 0 means unlimited
+   * @param thinkingBudget max sampled reasoning tokens; 0 answers at once ({@link #startForced}); null or
+   *     negative means unlimited
    * @param answerBudget max answer tokens; null or <= 0 means only {@code max_new_tokens} applies
    * @param transitionIds tokens forced before {@code </think>} when the budget runs out; may be empty
    * @param afterThinkIds tokens forced right after the forced {@code </think>}; may be empty
@@ -69,7 +74,7 @@ public final class ThinkingController {
     int[] transition = transitionIds == null ? new int[0] : transitionIds.clone();
     int[] after = afterThinkIds == null ? new int[0] : afterThinkIds.clone();
     boolean reasons = format != ReasoningFormat.NONE;
-    this.thinkingBudget = reasons && thinkingBudget != null && thinkingBudget > 0 ? thinkingBudget : null;
+    this.thinkingBudget = reasons && thinkingBudget != null && thinkingBudget >= 0 ? thinkingBudget : null;
     this.answerBudget = answerBudget != null && answerBudget > 0 ? answerBudget : null;
     if (!reasons && startsInsideThink) {
       throw new IllegalArgumentException("format NONE cannot start inside a think block");
@@ -94,6 +99,34 @@ public final class ThinkingController {
     forcedSequence[transition.length] = thinkEndId;
     System.arraycopy(after, 0, forcedSequence, transition.length + 1, after.length);
     this.phase = !reasons ? Phase.ANSWER : startsInsideThink ? Phase.REASONING : Phase.PRELUDE;
+    this.forcedReasoningLength = transition.length + 1;
+  }
+
+  /**
+   * The tokens to force before the first sampled one: with a thinking budget of 0 the whole end of the
+   * think block ({@code <think>} first when the prompt leaves opening it to the model, then the transition,
+   * {@code </think>} and the after-think tokens), counted as {@link #onToken}'s forcing counts them; else
+   * none. Call once, before any token.
+   */
+  public int[] startForced() {
+    if (thinkingBudget == null || thinkingBudget > 0 || phase == Phase.ANSWER || reasoningTokens + answerTokens > 0) {
+      return new int[0];
+    }
+    int open = phase == Phase.PRELUDE && thinkStartId >= 0 ? 1 : 0;
+    int[] forced = new int[open + forcedSequence.length];
+    if (open == 1) forced[0] = thinkStartId;
+    System.arraycopy(forcedSequence, 0, forced, open, forcedSequence.length);
+    forcedReasoningLength = open + transitionLength + 1;
+    reasoningTokens += forcedReasoningLength;
+    answerTokens += forcedSequence.length - transitionLength - 1;
+    budgetForced = true;
+    closeBlock();
+    return forced;
+  }
+
+  /** How many of the forced tokens count as reasoning ({@code <think>} when forced, transition, {@code </think>}). */
+  public int forcedReasoningLength() {
+    return forcedReasoningLength;
   }
 
   /**

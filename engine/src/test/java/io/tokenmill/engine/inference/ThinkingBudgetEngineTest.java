@@ -72,6 +72,21 @@ class ThinkingBudgetEngineTest {
         assertEquals(cut - 10, truncated.transitionTokens());
         assertNull(truncated.answer(), "</think> was never emitted");
 
+        // thinking_budget 0 answers at once: the first output tokens are the forced transition and </think>,
+        // nothing was sampled as reasoning, and the model's own tokens are the answer.
+        GenerationResult atOnce = e.submit(new GenerationRequest("z", prompt, p,
+            new ReasoningOptions(true, 0, 20, transition))).results().get().get(0);
+        for (int i = 0; i < forced.length; i++) assertEquals(forced[i], atOnce.outputIds()[i], "forced token " + i);
+        assertEquals(thinkEnd, atOnce.outputIds()[forced.length]);
+        assertEquals(0, atOnce.reasoningTokens(), atOnce.toString());
+        assertEquals(forced.length + 1 + afterThink, atOnce.transitionTokens());
+        assertEquals(atOnce.outputIds().length, atOnce.reasoningTokens() + atOnce.answerTokens()
+            + atOnce.transitionTokens(), atOnce.toString());
+        assertEquals(FinishReason.BUDGET, atOnce.finishReason());
+        assertEquals("Time is up.", atOnce.reasoning().strip());
+        assertNotNull(atOnce.answer());
+        assertTrue(atOnce.answerTokens() >= 1 && atOnce.answerTokens() <= 20, atOnce.toString());
+
         GenerationResult unlimited = e.submit(new GenerationRequest("u", prompt,
             SamplingParams.builder().optTemperature(0.7).optSeed(1).optMaxNewTokens(15).build(),
             ReasoningOptions.DEFAULT)).results().get().get(0);

@@ -42,6 +42,32 @@ class ThinkingControllerTest {
   }
 
   @Test
+  void budgetZeroForcesTheWholeEndOfThinkingBeforeAnyToken() {
+    ThinkingController r1 = r1(0, null);
+    int[] forced = r1.startForced();
+    assertArrayEquals(new int[] {NL2, CONSIDER, LIMITED, CLOSE, NL2}, forced);
+    assertEquals(4, r1.reasoningTokens()); // transition + </think>, as a forced run counts them
+    assertEquals(1, r1.answerTokens());
+    assertEquals(4, r1.forcedReasoningLength());
+    assertTrue(r1.budgetForced());
+    assertFalse(r1.inReasoning());
+    assertEquals(Decision.Kind.CONTINUE, r1.onToken(N42).kind()); // the model's first token is answer
+    assertEquals(2, r1.answerTokens());
+
+    // Qwen3 leaves <think> to the model: it is forced first.
+    ThinkingController q = qwen3(0);
+    assertArrayEquals(new int[] {OPEN, NL2, CONSIDER, LIMITED, CLOSE, NL2}, q.startForced());
+    assertEquals(5, q.reasoningTokens());
+    assertEquals(5, q.forcedReasoningLength());
+
+    // Any other budget, or thinking off, forces nothing up front.
+    assertEquals(0, r1(3, null).startForced().length);
+    assertEquals(0, r1(null, null).startForced().length);
+    assertEquals(0, new ThinkingController(ReasoningFormat.QWEN3.effective(false), OPEN, CLOSE, false, 0, null,
+        TRANSITION, AFTER).startForced().length);
+  }
+
+  @Test
   void qwen3ThinkingOn() {
     ThinkingController c = qwen3(null);
     assertFalse(c.inReasoning());
@@ -153,7 +179,7 @@ class ThinkingControllerTest {
 
   @Test
   void unlimitedBudgetNeverForces() {
-    for (Integer budget : new Integer[] {null, 0, -1}) {
+    for (Integer budget : new Integer[] {null, -1}) { // 0 is "answer at once" (budgetZero... above)
       ThinkingController c = r1(budget, null);
       for (int i = 0; i < 10_000; i++) assertEquals(Decision.CONTINUE, c.onToken(THINK));
       assertEquals(10_000, c.reasoningTokens());

@@ -29,9 +29,9 @@ final class EvalTinyJobCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "" + Tasks.EVAL_SEED, description = "sample seed (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--budgets", split = ",", arity = "0..1", fallbackValue = "0.75,0.5,0.25",
+  @Option(names = "--budgets", split = ",", arity = "0..1", fallbackValue = "0.75,0.5,0.25,0",
       description = "also run every problem at these fractions of its task's hardest-level mean reasoning"
-          + " tokens (flag alone: 0.75,0.5,0.25)")
+          + " tokens; 0 = thinking_budget 0, answer at once (flag alone: 0.75,0.5,0.25,0)")
   List<Double> budgets = new ArrayList<>();
 
   @Option(names = "--scratch", defaultValue = "out/eval-tiny-job", description = "prompt files and job outputs (default: ${DEFAULT-VALUE})")
@@ -42,7 +42,7 @@ final class EvalTinyJobCommand implements Callable<Integer> {
     if (perTask < 4) throw new IllegalArgumentException("--per-task must be >= 4 (one problem per level), got " + perTask);
     double[] fractions = budgets.stream().mapToDouble(Double::doubleValue).toArray();
     for (double f : fractions) {
-      if (!(f > 0 && f < 1)) throw new IllegalArgumentException("--budgets fractions must be in (0, 1), got " + f);
+      if (!(f >= 0 && f < 1)) throw new IllegalArgumentException("--budgets fractions must be in [0, 1), got " + f);
     }
     if (java.util.Arrays.stream(fractions).map(f -> Math.round(100 * f)).distinct().count() < fractions.length) {
       throw new IllegalArgumentException("--budgets fractions must differ in whole percent, got " + budgets);

@@ -49,7 +49,7 @@ public final class ConfigKeys {
       key("generation.logprobs", false, "fill the logprobs / token_ids columns: each output token's log-probability (raw model logits)"),
       key("generation.top_logprobs", 0, "with logprobs: the N (<= 20) most likely tokens per position in top_logprobs (0 = none)"),
       key("generation.enable_thinking", true, "Qwen3's enable_thinking switch"),
-      key("generation.thinking_budget", null, "max reasoning tokens before </think> is forced (null = unlimited)"),
+      key("generation.thinking_budget", null, "max reasoning tokens before </think> is forced (0 = answer at once, null = unlimited)"),
       key("generation.answer_budget", null, "max answer tokens after a forced </think> (null = max_new_tokens)"),
       key("generation.transition_text", null, "text injected before a forced </think> (null = built-in sentence)"),
       key("engine.device", "auto", "auto (Spark's GPU, else GPU 0 if any, else CPU), cpu, gpu, gpu:N"),

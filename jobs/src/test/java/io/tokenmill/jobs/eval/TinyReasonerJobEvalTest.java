@@ -35,7 +35,7 @@ class TinyReasonerJobEvalTest {
         "generation.thinking_budget", 3, "input.limit", 5));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     TinyReasonerJobEval.Result r = new TinyReasonerJobEval(config, tmp, new PrintStream(bytes, true,
-        StandardCharsets.UTF_8)).run(16, 7, new double[] {0.5, 0.25});
+        StandardCharsets.UTF_8)).run(16, 7, new double[] {0.5, 0.25, 0});
     String printed = bytes.toString(StandardCharsets.UTF_8);
     System.out.print(printed);
 
@@ -54,18 +54,24 @@ class TinyReasonerJobEvalTest {
         .max().orElseThrow();
     assertTrue(hardest >= 5 * easiest, "reasoning grows >= 5x: " + easiest + " -> " + hardest);
 
-    assertEquals(12, r.budgets().size(), printed);
+    assertEquals(16, r.budgets().size(), printed);
     for (int t = 0; t < 4; t++) {
-      TinyEval.BudgetRow unlimited = r.budgets().get(3 * t);
-      TinyEval.BudgetRow half = r.budgets().get(3 * t + 1);
-      TinyEval.BudgetRow quarter = r.budgets().get(3 * t + 2);
+      TinyEval.BudgetRow unlimited = r.budgets().get(4 * t);
+      TinyEval.BudgetRow half = r.budgets().get(4 * t + 1);
+      TinyEval.BudgetRow quarter = r.budgets().get(4 * t + 2);
+      TinyEval.BudgetRow atOnce = r.budgets().get(4 * t + 3);
       String task = unlimited.all().task();
       double hardestMean = r.accuracy().get(4 * t + 3).meanReasoningTokens();
       assertEquals(task, r.accuracy().get(4 * t + 3).task());
       assertEquals("unlimited", unlimited.all().what());
       assertEquals("50% = " + Math.round(0.5 * hardestMean), half.all().what(), "budget from the task's level-4 mean");
       assertEquals("25% = " + Math.round(0.25 * hardestMean), quarter.all().what());
-      for (TinyEval.BudgetRow b : List.of(unlimited, half, quarter)) assertEquals(16, b.all().n(), b.toString());
+      for (TinyEval.BudgetRow b : List.of(unlimited, half, quarter, atOnce)) assertEquals(16, b.all().n(), b.toString());
+      // thinking_budget 0: no reasoning sampled on any row, every row forced, the hardest level mostly wrong
+      assertEquals("0 = answer at once", atOnce.all().what());
+      assertEquals(0.0, atOnce.all().meanReasoningTokens(), atOnce + "\n" + printed);
+      assertEquals(16, atOnce.all().finish().getOrDefault(FinishReason.BUDGET, 0), atOnce + "\n" + printed);
+      assertTrue(atOnce.accuracyByLevel().get(4) < unlimited.accuracyByLevel().get(4), atOnce + "\n" + printed);
       assertEquals(0, unlimited.all().finish().getOrDefault(FinishReason.BUDGET, 0));
       int halfCut = half.all().finish().getOrDefault(FinishReason.BUDGET, 0);
       int quarterCut = quarter.all().finish().getOrDefault(FinishReason.BUDGET, 0);

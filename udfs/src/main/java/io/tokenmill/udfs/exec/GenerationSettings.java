@@ -12,7 +12,8 @@ import java.util.List;
  * ({@link PromptRow.Overrides}) replace single fields; {@link #paramsFor} applies them and range-checks
  * the result, naming the column of a bad value.
  *
- * @param thinkingBudget null = unlimited reasoning
+ * @param thinkingBudget null = unlimited reasoning; 0 = answer at once (the think block is closed before the
+ *     first sampled token)
  * @param answerBudget null = only max_new_tokens bounds the answer after a forced end of thinking
  * @param stopTokenIds token ids that end a sample, like EOS (the id is output but not text)
  * @param minTokens output tokens before EOS or a stop token id may end a sample (0 = off)
@@ -40,8 +41,8 @@ public record GenerationSettings(int maxNewTokens, double temperature, double to
     }
     if (n < 1) throw new IllegalArgumentException("generation.n must be >= 1, got " + n);
     if (maxNewTokens < 1) throw new IllegalArgumentException("generation.max_new_tokens must be >= 1");
-    if (thinkingBudget != null && thinkingBudget < 1) {
-      throw new IllegalArgumentException("generation.thinking_budget must be >= 1 or null (unlimited)");
+    if (thinkingBudget != null && thinkingBudget < 0) {
+      throw new IllegalArgumentException("generation.thinking_budget must be >= 0 (0 = answer at once) or null (unlimited)");
     }
     if (answerBudget != null && answerBudget < 1) {
       throw new IllegalArgumentException("generation.answer_budget must be >= 1 or null");
@@ -71,8 +72,8 @@ public record GenerationSettings(int maxNewTokens, double temperature, double to
     if (maxNew < 1) throw new IllegalArgumentException(src + "max_new_tokens must be >= 1, got " + maxNew);
     if (!(temp >= 0 && temp <= 100)) throw new IllegalArgumentException(src + "temperature must be in [0, 100], got " + temp);
     if (!(p > 0 && p <= 1)) throw new IllegalArgumentException(src + "top_p must be in (0, 1], got " + p);
-    if (o.thinkingBudget() != null && o.thinkingBudget() < 1) {
-      throw new IllegalArgumentException("thinking_budget must be >= 1, got " + o.thinkingBudget());
+    if (o.thinkingBudget() != null && o.thinkingBudget() < 0) {
+      throw new IllegalArgumentException("thinking_budget must be >= 0 (0 = answer at once), got " + o.thinkingBudget());
     }
     return SamplingParams.builder()
         .optMaxNewTokens(Math.min(maxNew, maxNewTokensCap))

@@ -176,7 +176,7 @@ public final class InputNormalizer implements Serializable {
             continue;
           }
           boolean seedColumn = c.equals("seed");
-          boolean zeroOk = c.equals("min_tokens") || c.equals("top_logprobs");
+          boolean zeroOk = c.equals("min_tokens") || c.equals("top_logprobs") || c.equals("thinking_budget");
           BigDecimal lo = seedColumn ? LONG_MIN : zeroOk ? BigDecimal.ZERO : BigDecimal.ONE;
           BigDecimal hi = seedColumn ? LONG_MAX : c.equals("top_logprobs") ? BigDecimal.valueOf(MAX_TOP_LOGPROBS) : INT_MAX;
           if (d.compareTo(lo) < 0 || d.compareTo(hi) > 0) {
