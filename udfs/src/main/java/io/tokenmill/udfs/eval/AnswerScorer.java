@@ -18,6 +18,10 @@ import java.io.Serializable;
  * {@code last_number}, {@code choice}, {@code json}, {@code seating}, {@code none},
  * {@code regex:<pattern>}. Verifiers: {@code auto}, {@code exact}, {@code numeric}, {@code choice},
  * {@code json}, {@code seating}. A null spec or name means {@code auto} (the config default).
+ *
+ * <p>With both set to {@code auto}, a row whose reference is a seating puzzle (a JSON object with
+ * {@code guests} and {@code constraints}, as in {@code seating.jsonl}) is scored by the {@code seating}
+ * extractor and verifier, so one job can score a mix of arithmetic and seating prompts.
  */
 public final class AnswerScorer implements Serializable {
 
@@ -27,12 +31,22 @@ public final class AnswerScorer implements Serializable {
   private final String verifierName;
   private final Extractor extractor;
   private final Verifier verifier;
+  /** For auto/auto: the scorer of seating-puzzle references; else null. */
+  private final AnswerScorer seating;
 
   private AnswerScorer(String extractorSpec, String verifierName) {
     this.extractorSpec = extractorSpec == null ? "auto" : extractorSpec;
     this.verifierName = verifierName == null ? "auto" : verifierName;
     this.verifier = Verifiers.of(verifierName);
     this.extractor = Extractors.of(extractorSpec, verifier);
+    this.seating = this.extractorSpec.trim().equalsIgnoreCase("auto") && this.verifierName.trim().equalsIgnoreCase("auto")
+        ? new AnswerScorer("seating", "seating") : null;
+  }
+
+  /** Whether {@code reference} is a seating puzzle's rules: a JSON object naming guests and constraints. */
+  static boolean isSeatingReference(String reference) {
+    String r = reference.strip();
+    return r.startsWith("{") && r.contains("\"guests\"") && r.contains("\"constraints\"");
   }
 
   /**
@@ -52,6 +66,7 @@ public final class AnswerScorer implements Serializable {
    *     e.g. a letter under the {@code numeric} verifier), naming the problem
    */
   public Score score(String answer, String reference) {
+    if (seating != null && reference != null && isSeatingReference(reference)) return seating.score(answer, reference);
     String extracted = extractor.extract(answer);
     if (reference == null) return new Score(extracted, null);
     return new Score(extracted, verifier.verify(extracted, reference));

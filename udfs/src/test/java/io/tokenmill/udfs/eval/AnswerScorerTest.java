@@ -33,6 +33,22 @@ class AnswerScorerTest {
     assertEquals(new Score(null, false), scorer.score("I am not sure.", "B"));
   }
 
+  /** The first puzzle of data-samples/prompts/seating-heldout.jsonl: Eve not at an end, Bob left of Alice. */
+  private static final String SEATING = "{\"layout\":\"row\",\"guests\":[\"Alice\",\"Bob\",\"Eve\"],"
+      + "\"constraints\":[{\"type\":\"not_at_end\",\"a\":\"Eve\"},{\"type\":\"left_of\",\"a\":\"Bob\",\"b\":\"Alice\"}]}";
+
+  @Test
+  void autoScoresSeatingReferencesAsSeatingAndTheRestAsBefore() {
+    AnswerScorer auto = AnswerScorer.of("auto", "auto");
+    Score right = auto.score("Bob goes first.\nSeating: Bob, Eve, Alice", SEATING);
+    assertEquals(true, right.correct(), right.toString());
+    assertEquals(false, auto.score("Seating: Eve, Bob, Alice", SEATING).correct()); // Eve at an end
+    assertEquals(false, auto.score("The answer is 42.", SEATING).correct());
+    assertEquals(new Score("42", true), auto.score("The answer is 42.", "42")); // numbers as before
+    // an explicit verifier is not second-guessed: exact compares the texts
+    assertEquals(false, AnswerScorer.of("none", "exact").score("Seating: Bob, Eve, Alice", SEATING).correct());
+  }
+
   @Test
   void nullSpecsMeanAuto() {
     assertEquals(new Score("3", true), AnswerScorer.of(null, null).score("2 then 3", "3.0"));
