@@ -119,16 +119,31 @@ public final class JobPipeline {
     RunSummary summary = new RunSummary(s, totals, input.prompts(), resumed, waves, committedWaves,
         (System.nanoTime() - t0) / 1e9, engines, started, backend.master(), stopped)
         .withIntegrity(input.later().size(), retried).withGenerationSeconds(generationSeconds);
+    // The report's rows (one more pass over the output) also give the summary its accuracy per group.
+    ReportRows reportRows = null;
+    String reportProblem = null;
+    if (s.config().bool("output.report")) {
+      backend.label("tokenmill report");
+      try {
+        reportRows = store.hasCommittedRows() ? backend.reportRows(RunReport.groupBy(s), totals.rows)
+            : new ReportRows(null, 0, RunReport.SAMPLE_ROWS);
+        if (reportRows.groupColumn() != null) summary.withGroupAccuracy(reportRows.groupColumn(), reportRows.byGroup());
+      } catch (IOException | RuntimeException e) { // the run is committed; the report is a courtesy
+        reportProblem = "could not read the rows for " + OutputLayout.REPORT + ": " + e;
+      }
+    }
     store.writeSummary(summary.toJsonString());
     try {
       summary.withExamples(backend.examples(totals, s.examples()));
     } catch (RuntimeException | IOException e) { // the run is committed and summarised; examples are a courtesy
       say.accept("could not read example rows: " + e);
     }
-    backend.label("tokenmill report");
-    RunReport.write(store, summary, s, () -> store.hasCommittedRows()
-        ? backend.reportRows(RunReport.groupBy(s), totals.rows)
-        : new ReportRows(null, 0, RunReport.SAMPLE_ROWS), timelinePoints, say);
+    if (reportProblem != null) {
+      say.accept(reportProblem);
+    } else if (reportRows != null) {
+      ReportRows rows = reportRows;
+      RunReport.write(store, summary, s, () -> rows, timelinePoints, say);
+    }
     return summary;
   }
 

@@ -76,6 +76,23 @@ public final class RunSummary {
   public long duplicateRows() { return duplicateRows; }
   public int wavesRetried() { return wavesRetried; }
 
+  /**
+   * Accuracy per value of a grouping column ({@code output.report_group_by}, e.g. {@code task}), from the
+   * rows the report reads; shown under the overall accuracy when there are two groups or more.
+   */
+  public RunSummary withGroupAccuracy(String column, Map<String, io.tokenmill.jobs.report.ReportRows.Accuracy> byGroup) {
+    this.groupColumn = column;
+    this.groupAccuracy = byGroup == null ? Map.of() : new java.util.TreeMap<>(byGroup);
+    return this;
+  }
+
+  private String groupColumn;
+  private Map<String, io.tokenmill.jobs.report.ReportRows.Accuracy> groupAccuracy = Map.of();
+
+  private boolean showsGroups() {
+    return groupColumn != null && groupAccuracy.values().stream().filter(a -> a.withReference() > 0).count() >= 2;
+  }
+
   /** Output rows printed after the table (job.examples); not part of run_summary.json. */
   public RunSummary withExamples(List<io.tokenmill.udfs.rows.ResultRow> rows) {
     this.examples = List.copyOf(rows);
@@ -217,6 +234,18 @@ public final class RunSummary {
       acc.addProperty("rows_with_reference", totals.withReference);
       acc.addProperty("correct", totals.correct);
       acc.addProperty("accuracy", round(totals.accuracy()));
+      if (showsGroups()) {
+        JsonObject groups = new JsonObject();
+        groupAccuracy.forEach((g, a) -> {
+          if (a.withReference() == 0) return;
+          JsonObject one = new JsonObject();
+          one.addProperty("rows_with_reference", a.withReference());
+          one.addProperty("correct", a.correct());
+          one.addProperty("accuracy", round(a.value()));
+          groups.add(g, one);
+        });
+        acc.add("by_" + groupColumn, groups);
+      }
       o.add("accuracy", acc);
     }
     JsonObject waveInfo = new JsonObject();
@@ -277,6 +306,14 @@ public final class RunSummary {
     if (totals.withReference > 0) {
       row(out, "accuracy", String.format("%.1f%% (%,d / %,d rows with a reference)", 100 * totals.accuracy(),
           totals.correct, totals.withReference));
+      if (showsGroups()) {
+        groupAccuracy.forEach((g, a) -> {
+          if (a.withReference() > 0) {
+            row(out, "  " + groupColumn + " " + g, String.format("%.1f%% (%,d / %,d)", 100 * a.value(), a.correct(),
+                a.withReference()));
+          }
+        });
+      }
     }
     out.println(line);
     if (!examples.isEmpty()) {

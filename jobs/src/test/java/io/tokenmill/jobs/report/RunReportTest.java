@@ -128,6 +128,41 @@ class RunReportTest {
   }
 
   @Test
+  void theSummaryShowsAccuracyPerGroupOfTheGroupingColumn() throws Exception {
+    // the same prompts with a task column: the summary (JSON and table) gives accuracy per task, counted
+    // exactly from the rows
+    List<String> lines = new java.util.ArrayList<>();
+    List<String> plain = prompts(12);
+    for (int i = 0; i < plain.size(); i++) {
+      lines.add(plain.get(i).replace("{\"id\"", "{\"task\": \"" + (i % 3 == 0 ? "three" : "other") + "\", \"id\""));
+    }
+    Path tasks = jsonl(tmp.resolve("in-tasks/prompts.jsonl"), lines);
+    Path out = tmp.resolve("tasks-out");
+    RunSummary summary = GenerateJob.execute(settings(model, tasks, out, Map.of("job.runner", "local")));
+    Map<String, long[]> expected = new TreeMap<>();
+    for (ResultRow r : JobFixtures.rows(out)) {
+      int n = Integer.parseInt(r.id().substring(1));
+      long[] c = expected.computeIfAbsent(n % 3 == 0 ? "three" : "other", k -> new long[2]);
+      c[0]++;
+      if (Boolean.TRUE.equals(r.correct())) c[1]++;
+    }
+    var byTask = summary.toJson().getAsJsonObject("accuracy").getAsJsonObject("by_task");
+    assertEquals(expected.keySet(), byTask.keySet());
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    summary.print(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    String table = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    expected.forEach((task, c) -> {
+      assertEquals(c[0], byTask.getAsJsonObject(task).get("rows_with_reference").getAsLong(), task);
+      assertEquals(c[1], byTask.getAsJsonObject(task).get("correct").getAsLong(), task);
+      assertTrue(table.contains(String.format("  task %s", task)) && table.contains(String.format("(%d / %d)", c[1], c[0])),
+          table);
+    });
+    // the file on disk says the same
+    assertEquals(byTask, com.google.gson.JsonParser.parseString(Files.readString(out.resolve("run_summary.json")))
+        .getAsJsonObject().getAsJsonObject("accuracy").getAsJsonObject("by_task"));
+  }
+
+  @Test
   void reportCanBeSwitchedOff() throws Exception {
     Path out = tmp.resolve("no-report");
     GenerateJob.execute(settings(model, input, out, Map.of("job.runner", "local", "output.report", false)));
