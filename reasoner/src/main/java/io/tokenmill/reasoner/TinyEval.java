@@ -144,8 +144,8 @@ public final class TinyEval implements AutoCloseable {
   }
 
   /**
-   * "Answer at once": one reasoning token, then {@code </think>} is forced with no transition text and
-   * the model answers (the engine's smallest thinking budget is 1).
+   * "Answer at once": thinking budget 0, so {@code </think>} is forced before any token (no transition
+   * text) and the model answers.
    */
   public static final ReasoningOptions AT_ONCE = new ReasoningOptions(true, 0, 64, "");
 

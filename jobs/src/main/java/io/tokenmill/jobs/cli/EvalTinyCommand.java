@@ -31,7 +31,7 @@ final class EvalTinyCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--budgets",
-      description = "also sweep the thinking budget: 75/50/25% of the reasoning tokens each task's hardest level needs")
+      description = "also sweep the thinking budget: 75/50/25%% of the reasoning tokens each task's hardest level needs")
   boolean budgets;
 
   @Option(names = "--no-accuracy", description = "skip the per-level accuracy table")
@@ -44,7 +44,7 @@ final class EvalTinyCommand implements Callable<Integer> {
       description = "tasks to measure, of add, sub, mul, count, seating (default: ${DEFAULT-VALUE})")
   String tasks;
 
-  @Option(names = "--at-once", description = "also measure each task answering at once (thinking budget 1, no transition)")
+  @Option(names = "--at-once", description = "also measure each task answering at once (thinking_budget 0, no transition)")
   boolean atOnce;
 
   @Override

@@ -15,7 +15,10 @@ import java.util.random.RandomGenerator;
  */
 public final class Seating implements Task {
 
-  /** Longest reasoning kept, in characters (= tokens with the byte-level tokenizer). */
+  /**
+   * Longest search kept, in characters (= tokens with the byte-level tokenizer), not counting the lines
+   * that restate the prompt ({@link SearchTrace#searchLength}); a trace is at most about 90 longer.
+   */
   public static final int MAX_TRACE_CHARS = 1_300;
 
   @Override
@@ -40,7 +43,7 @@ public final class Seating implements Task {
     while (true) {
       Puzzle puzzle = PuzzleGenerator.generate(level + 2, table, target, rng);
       String trace = SearchTrace.of(puzzle);
-      if (trace.length() > MAX_TRACE_CHARS) continue;
+      if (SearchTrace.searchLength(puzzle) > MAX_TRACE_CHARS) continue;
       String answer = trace.substring(trace.lastIndexOf('\n') + 1);
       return new Problem(name(), level, puzzle.prompt(), trace, answer);
     }

@@ -5,12 +5,20 @@ import java.util.List;
 
 /**
  * The worked reasoning for a seating puzzle: a visible depth-first search, a pure function of the
- * puzzle. Guests are written by their initials (the names have distinct initials). First the layout and,
- * per guest, the rules that mention them in the order the prompt states them; then one short line per
- * attempt to seat a guest, seat by seat, guests tried in the prompt's (alphabetical) order:
+ * puzzle. Guests are written by their initials (the names have distinct initials). First the layout, the
+ * guests' initials in the prompt's order, and each numbered condition restated in short form next to its
+ * number (a line-by-line translation of the prompt, so reading it needs no search over the prompt); then,
+ * per guest, the rules that mention them in that order (copied from the short forms just written); then
+ * one short line per attempt to seat a guest, seat by seat, guests tried in the prompt's (alphabetical)
+ * order:
  *
  * <pre>
  * row 4
+ * guests C H I K
+ * 1 I &lt;H
+ * 2 K ~H
+ * 3 I !H
+ * 4 C ~K
  * C ~K
  * H &gt;I ~K !I
  * I &lt;H !H
@@ -69,8 +77,25 @@ public final class SearchTrace {
     return lines.get(lines.size() - 1);
   }
 
+  /** Characters of the lines that restate the prompt (guests and numbered conditions), newlines included. */
+  private int restatedChars;
+
+  /**
+   * The trace's length without the lines restating the prompt: the search's own length, which
+   * {@code Seating.MAX_TRACE_CHARS} bounds (so adding the restated lines changed no puzzle drawn).
+   */
+  public static int searchLength(Puzzle puzzle) {
+    SearchTrace t = new SearchTrace(puzzle);
+    return String.join("\n", t.run()).length() - t.restatedChars;
+  }
+
   private List<String> run() {
     lines.add((puzzle.table() ? "table " : "row ") + n);
+    List<String> restated = new ArrayList<>();
+    restated.add("guests " + String.join(" ", initials));
+    for (int i = 0; i < puzzle.rules().size(); i++) restated.add((i + 1) + " " + shortForm(puzzle.rules().get(i)));
+    for (String line : restated) restatedChars += line.length() + 1;
+    lines.addAll(restated);
     for (int g = 0; g < n; g++) {
       lines.add(items.get(g).isEmpty() ? initials.get(g) : initials.get(g) + " " + String.join(" ", items.get(g)));
     }
@@ -177,6 +202,20 @@ public final class SearchTrace {
     int need = needed(seated);
     if (need >= 0) s.append(" ~").append(initials.get(need));
     return s.toString();
+  }
+
+  /** A condition in short form, from its first guest's side: {@code I <H}, {@code K ~H}, {@code E mid}, {@code A @2}. */
+  private static String shortForm(Rule r) {
+    String a = r.a().substring(0, 1);
+    String other = r.b() == null ? null : r.b().substring(0, 1);
+    return a + " " + switch (r.kind()) {
+      case ADJACENT -> "~" + other;
+      case NOT_ADJACENT -> "!" + other;
+      case LEFT_OF -> "<" + other;
+      case AT_END -> "end";
+      case NOT_AT_END -> "mid";
+      case SEAT -> "@" + r.seat();
+    };
   }
 
   /** The rules mentioning {@code guest}, in prompt order, as that guest's check items. */

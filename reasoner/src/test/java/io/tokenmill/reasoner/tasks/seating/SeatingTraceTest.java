@@ -125,8 +125,11 @@ class SeatingTraceTest {
         Rule.pair(Rule.Kind.LEFT_OF, "Ivy", "Hugo"), Rule.pair(Rule.Kind.ADJACENT, "Kim", "Hugo"),
         Rule.pair(Rule.Kind.NOT_ADJACENT, "Ivy", "Hugo"), Rule.pair(Rule.Kind.ADJACENT, "Carol", "Kim")));
     List<String> lines = Arrays.asList(SearchTrace.of(p).split("\n"));
-    assertEquals(List.of("row 4", "C ~K", "H >I ~K !I", "I <H !H", "K ~H ~C", "|CHIK C1 ~K. ok",
-        "C|.HIK ~K K2 ~H. ~C+ ok", "CK|.HI. ~H H3 >I-", "C|.HIK ~K undo K"), lines.subList(0, 9));
+    assertEquals(List.of("row 4", "guests C H I K", "1 I <H", "2 K ~H", "3 I !H", "4 C ~K", "C ~K",
+        "H >I ~K !I", "I <H !H", "K ~H ~C", "|CHIK C1 ~K. ok", "C|.HIK ~K K2 ~H. ~C+ ok", "CK|.HI. ~H H3 >I-",
+        "C|.HIK ~K undo K"), lines.subList(0, 14));
+    assertEquals(SearchTrace.of(p).length() - "guests C H I K\n1 I <H\n2 K ~H\n3 I !H\n4 C ~K\n".length(),
+        SearchTrace.searchLength(p));
     assertEquals("Seating: Ivy, Carol, Kim, Hugo", lines.get(lines.size() - 1));
   }
 
@@ -141,7 +144,8 @@ class SeatingTraceTest {
       for (int i = 0; i < 200; i++) {
         Problem p = Tasks.SEATING.generate(level, rng);
         int len = p.reasoning().length();
-        assertTrue(len <= Seating.MAX_TRACE_CHARS);
+        assertTrue(SearchTrace.searchLength(Puzzle.fromPrompt(p.prompt())) <= Seating.MAX_TRACE_CHARS);
+        assertTrue(len <= Seating.MAX_TRACE_CHARS + 100, len + "\n" + p.reasoning());
         sum += len;
         min = Math.min(min, len);
         max = Math.max(max, len);
