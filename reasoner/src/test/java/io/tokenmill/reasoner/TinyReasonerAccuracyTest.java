@@ -38,4 +38,18 @@ class TinyReasonerAccuracyTest {
       }
     }
   }
+
+  /** Issue 13's bar for the hand-written edge cases (long carries and borrows, zeros, repeated digits). */
+  @Test
+  void answersTheHandWrittenEdgeCases() {
+    List<Problem> edges = io.tokenmill.reasoner.tasks.EdgeCases.all();
+    try (TinyEval eval = TinyEval.open(MODEL)) {
+      List<TinyEval.Outcome> out = eval.run(edges, ReasoningOptions.DEFAULT);
+      long correct = out.stream().filter(TinyEval.Outcome::correct).count();
+      String wrong = out.stream().filter(o -> !o.correct()).map(o -> o.problem().prompt() + " -> "
+          + o.result().answer() + " (expected " + o.problem().answer() + ")").toList().toString();
+      System.out.println("edge cases: " + correct + " / " + edges.size() + " correct; wrong: " + wrong);
+      assertTrue(correct >= Math.ceil(0.97 * edges.size()), correct + "/" + edges.size() + " correct; wrong: " + wrong);
+    }
+  }
 }
