@@ -204,8 +204,13 @@ public record JobSettings(
     return p.toAbsolutePath().normalize().toString();
   }
 
+  /**
+   * A new run id: UTC start time to the millisecond, then 4 random hex digits, e.g.
+   * {@code 20261130T180042450Z-f1db}. Ids sort by start time ({@code runs/} lists runs in order); with
+   * whole seconds, two short runs started in the same second sorted by their random part.
+   */
   static String newRunId() {
-    String t = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+    String t = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'"));
     byte[] r = new byte[2];
     ThreadLocalRandom.current().nextBytes(r);
     return t + "-" + HexFormat.of().formatHex(r);

@@ -43,7 +43,11 @@ class RunLockTest {
     o.addProperty("heartbeat", heartbeat.toString());
     Files.createDirectories(out);
     Files.writeString(out.resolve("_tokenmill"), "{\"format\": 1}");
-    Files.writeString(out.resolve("_lock"), o.toString());
+    // atomically, as another run's lock appears: a live run's heartbeat may read _lock at any moment, and a
+    // half-written file would read as a takeover by an unknown run ("run ?"), failing the message checks
+    Path tmpLock = Files.writeString(out.resolve(".test-lock.tmp"), o.toString());
+    Files.move(tmpLock, out.resolve("_lock"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   static String holder(Path out) throws Exception {
