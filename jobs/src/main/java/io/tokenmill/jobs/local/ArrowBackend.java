@@ -60,7 +60,9 @@ final class ArrowBackend implements JobBackend {
   private List<PromptRow> prompts = List.of();
   private List<PromptRow> pending = List.of();
   private Map<String, Long> firstPositions = Map.of();
-  private List<ResultRow> committedRows; // read once for the totals, reused for the examples
+  // example candidates kept while the totals stream the committed rows (bounded: never every row's text)
+  private final List<ResultRow> firstWrong = new ArrayList<>();
+  private final List<ResultRow> firstRows = new ArrayList<>();
 
   private ArrowBackend(JobSettings s) {
     this.s = s;
@@ -101,9 +103,8 @@ final class ArrowBackend implements JobBackend {
   public Pending pending(int n) throws IOException {
     Map<String, Set<Integer>> committed = new HashMap<>();
     if (store.hasCommittedRows()) {
-      for (ResultRow r : ArrowParquet.readAll(Path.of(store.rowsDir()), ALLOCATOR)) {
-        committed.computeIfAbsent(r.id(), k -> new HashSet<>()).add(r.sample());
-      }
+      ArrowParquet.forEach(Path.of(store.rowsDir()), ALLOCATOR,
+          r -> committed.computeIfAbsent(r.id(), k -> new HashSet<>()).add(r.sample()));
     }
     List<PromptRow> unique = prompts.stream().filter(p -> !DuplicateIds.isLater(p, firstPositions)).toList();
     pending = unique.stream()
@@ -189,17 +190,33 @@ final class ArrowBackend implements JobBackend {
     };
   }
 
+  /** Streams the committed rows once: the sums, and the first wrong row and first rows as example candidates. */
   @Override
   public RunTotals totals(String runId) throws IOException {
-    committedRows = store.hasCommittedRows() ? ArrowParquet.readAll(Path.of(store.rowsDir()), ALLOCATOR) : List.of();
     RunTotals totals = new RunTotals();
-    for (ResultRow r : committedRows) totals.add(r, runId);
+    firstWrong.clear();
+    firstRows.clear();
+    int keep = Math.max(16, 4 * Math.max(0, s.examples()));
+    if (!store.hasCommittedRows()) return totals;
+    ArrowParquet.forEach(Path.of(store.rowsDir()), ALLOCATOR, r -> {
+      totals.add(r, runId);
+      if (firstWrong.isEmpty() && Boolean.FALSE.equals(r.correct())) firstWrong.add(r);
+      if (firstRows.size() < keep) firstRows.add(r);
+    });
     return totals;
   }
 
+  /** The candidates kept by {@link #totals}, and the longest row (known only after it) from one more pass. */
   @Override
-  public List<ResultRow> examples(RunTotals totals, int k) {
-    return ExampleRows.pick(committedRows, totals, k);
+  public List<ResultRow> examples(RunTotals totals, int k) throws IOException {
+    if (k <= 0 || !store.hasCommittedRows()) return List.of();
+    List<ResultRow> longest = new ArrayList<>();
+    if (totals.longestId != null) {
+      ArrowParquet.forEach(Path.of(store.rowsDir()), ALLOCATOR, r -> {
+        if (longest.isEmpty() && r.id().equals(totals.longestId) && r.sample() == totals.longestSample) longest.add(r);
+      });
+    }
+    return ExampleRows.pick(firstWrong, longest, firstRows, k);
   }
 
   @Override

@@ -131,7 +131,17 @@ public final class ArrowParquet {
   /** Every result row under {@code dir} (all Parquet files, recursively), in no particular order. */
   public static List<ResultRow> readAll(Path dir, BufferAllocator allocator) throws IOException {
     List<ResultRow> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) return out;
+    forEach(dir, allocator, out::add);
+    return out;
+  }
+
+  /**
+   * Streams every result row under {@code dir} to {@code sink}, one Parquet batch in memory at a time: for
+   * passes over a whole output (resume keys, totals), which must not hold every row's text at once.
+   */
+  public static void forEach(Path dir, BufferAllocator allocator, java.util.function.Consumer<ResultRow> sink)
+      throws IOException {
+    if (!Files.isDirectory(dir)) return;
     List<Path> files;
     try (var s = Files.walk(dir)) {
       files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
@@ -161,12 +171,11 @@ public final class ArrowParquet {
               Object o = vectors.get(c) == null ? null : vectors.get(c).getObject(i);
               values[c] = o instanceof Text t ? t.toString() : o;
             }
-            out.add(ResultRow.fromValues(values));
+            sink.accept(ResultRow.fromValues(values));
           }
         }
       });
     }
-    return out;
   }
 
 }

@@ -36,7 +36,7 @@ public final class ExampleRows {
     return new ArrayList<>(out);
   }
 
-  /** {@link #pick} over rows already in memory (the Arrow runner reads its output back anyway). */
+  /** {@link #pick} over rows already in memory (the Arrow runner streams its output instead and keeps only candidates). */
   public static List<ResultRow> pick(List<ResultRow> rows, RunTotals totals, int k) {
     List<ResultRow> wrong = rows.stream().filter(r -> Boolean.FALSE.equals(r.correct())).limit(1).toList();
     List<ResultRow> longest = rows.stream().filter(r -> isLongest(r, totals)).limit(1).toList();
