@@ -63,6 +63,7 @@ final class ArrowBackend implements JobBackend {
   // example candidates kept while the totals stream the committed rows (bounded: never every row's text)
   private final List<ResultRow> firstWrong = new ArrayList<>();
   private final List<ResultRow> firstRows = new ArrayList<>();
+  private final List<ResultRow> longest = new ArrayList<>(); // the row RunTotals ranks longest, as it streams by
 
   private ArrowBackend(JobSettings s) {
     this.s = s;
@@ -142,8 +143,11 @@ final class ArrowBackend implements JobBackend {
         return tokens.get();
       }
 
+      private final Map<Integer, List<PromptRow>> owedByWave = new HashMap<>();
+
+      /** The pending prompts hashed into {@code wave}, filtered once per wave (asked again per attempt). */
       private List<PromptRow> owed(int wave, int waves) {
-        return pending.stream().filter(p -> p.wave(waves) == wave).toList();
+        return owedByWave.computeIfAbsent(wave, w -> pending.stream().filter(p -> p.wave(waves) == w).toList());
       }
 
       @Override
@@ -196,27 +200,25 @@ final class ArrowBackend implements JobBackend {
     RunTotals totals = new RunTotals();
     firstWrong.clear();
     firstRows.clear();
+    longest.clear();
     int keep = Math.max(16, 4 * Math.max(0, s.examples()));
     if (!store.hasCommittedRows()) return totals;
     ArrowParquet.forEach(Path.of(store.rowsDir()), ALLOCATOR, r -> {
       totals.add(r, runId);
       if (firstWrong.isEmpty() && Boolean.FALSE.equals(r.correct())) firstWrong.add(r);
       if (firstRows.size() < keep) firstRows.add(r);
+      if (r.id().equals(totals.longestId) && r.sample() == totals.longestSample) { // this row just ranked first
+        longest.clear();
+        longest.add(r);
+      }
     });
     return totals;
   }
 
-  /** The candidates kept by {@link #totals}, and the longest row (known only after it) from one more pass. */
+  /** The candidates kept by {@link #totals} (no further pass over the output). */
   @Override
-  public List<ResultRow> examples(RunTotals totals, int k) throws IOException {
-    if (k <= 0 || !store.hasCommittedRows()) return List.of();
-    List<ResultRow> longest = new ArrayList<>();
-    if (totals.longestId != null) {
-      ArrowParquet.forEach(Path.of(store.rowsDir()), ALLOCATOR, r -> {
-        if (longest.isEmpty() && r.id().equals(totals.longestId) && r.sample() == totals.longestSample) longest.add(r);
-      });
-    }
-    return ExampleRows.pick(firstWrong, longest, firstRows, k);
+  public List<ResultRow> examples(RunTotals totals, int k) {
+    return k <= 0 ? List.of() : ExampleRows.pick(firstWrong, longest, firstRows, k);
   }
 
   @Override
