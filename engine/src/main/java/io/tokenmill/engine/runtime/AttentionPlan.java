@@ -13,7 +13,8 @@ import java.util.stream.IntStream;
 /**
  * How one step's attention is grouped. Projections run on exactly the step's new tokens (no padding),
  * but attention needs rectangles: (sequences × new tokens) queries against (sequences × context) keys
- * gathered from the paged pool. A continuous-batching step mixes decodes (1 token, contexts from tens to
+ * gathered, whole blocks at a time, from the paged pool (a group's context is padded up to whole blocks;
+ * the mask hides the padding). A continuous-batching step mixes decodes (1 token, contexts from tens to
  * thousands) with prefill chunks (many tokens), so:
  *
  * when padding every sequence to the longest run and context would waste more than half the work (and
@@ -25,9 +26,10 @@ final class AttentionPlan {
 
   /**
    * One group: which flattened token rows form its (size × t) queries (null = all rows, in order),
-   * the cache rows to gather (size × len), and the additive mask (null when nothing is hidden).
+   * the (head, block) rows to gather, (size, nKv, len / blockSize), and the additive mask, (size, 1, 1,
+   * t, len) — (size, 1, 1, len) for decodes — null when nothing is hidden.
    */
-  record Group(NDArray queryRows, int size, int t, int len, NDArray readRows, NDArray mask) {}
+  record Group(NDArray queryRows, int size, int t, int len, NDArray readBlocks, NDArray mask) {}
 
   final List<Group> groups;
   /** Maps each token row to its row in the concatenated group outputs; null when there is one identity group. */
@@ -107,30 +109,41 @@ final class AttentionPlan {
       int[] offsets, boolean selectRows) {
     int size = seqs.length;
     int t = 0;
-    int len = 0;
+    int context = 0;
     for (int s : seqs) {
       t = Math.max(t, batch.tokens()[s].length);
-      len = Math.max(len, batch.starts()[s] + batch.tokens()[s].length);
+      context = Math.max(context, batch.starts()[s] + batch.tokens()[s].length);
     }
-    long[] read = new long[size * len]; // past a sequence's context: row 0, masked
+    int bs = cache.blockSize();
+    int nb = (context + bs - 1) / bs;
+    int len = nb * bs;
+    int heads = cache.kvHeads();
+    // Past a sequence's own blocks the rows are padding (masked): its own first block again, never another
+    // sequence's, so a neighbour's non-finite K/V cannot reach it through a masked score (0 · NaN).
+    long[] read = new long[size * heads * nb]; // (size, nKv, nb)
     boolean needMask = t > 1;
     for (int j = 0; j < size; j++) {
       int s = seqs[j];
+      int[] table = batch.blockTables()[s];
       int ctx = batch.starts()[s] + batch.tokens()[s].length;
       needMask |= ctx != len;
-      for (int p = 0; p < ctx; p++) read[j * len + p] = cache.row(batch.blockTables()[s], p);
+      int blocks = (ctx + bs - 1) / bs;
+      int own = cache.blockOf(table, 0);
+      for (int k = 0; k < nb; k++) {
+        int block = k < blocks ? cache.blockOf(table, k * bs) : own;
+        for (int h = 0; h < heads; h++) read[(j * heads + h) * nb + k] = cache.blockRow(block, h);
+      }
     }
     float[] mask = null;
     if (needMask) {
       // Query ti sees keys p <= start + ti (causal within the new run, everything cached before). Laid out
-      // (size, 1, L, 1, T) to match the transposed scores (B, nKv, L, g, T).
-      mask = new float[size * len * t];
+      // (size, 1, 1, T, L) to match the scores (B, nKv, g, T, L).
+      mask = new float[size * t * len];
       for (int j = 0; j < size; j++) {
         int start = batch.starts()[seqs[j]];
-        for (int p = 0; p < len; p++) {
-          for (int ti = 0; ti < t; ti++) {
-            if (p > start + ti) mask[(j * len + p) * t + ti] = Float.NEGATIVE_INFINITY;
-          }
+        for (int ti = 0; ti < t; ti++) {
+          int row = (j * t + ti) * len;
+          for (int p = start + ti + 1; p < len; p++) mask[row + p] = Float.NEGATIVE_INFINITY;
         }
       }
     }
@@ -144,7 +157,7 @@ final class AttentionPlan {
       }
       rows = step.create(q);
     }
-    return new Group(rows, size, t, len, step.create(read).reshape(size, len),
-        mask == null ? null : step.create(mask, new Shape(size, 1, len, 1, t)).toType(dtype, false));
+    return new Group(rows, size, t, len, step.create(read, new Shape(size, heads, nb)),
+        mask == null ? null : step.create(mask, t == 1 ? new Shape(size, 1, 1, len) : new Shape(size, 1, 1, t, len)).toType(dtype, false));
   }
 }

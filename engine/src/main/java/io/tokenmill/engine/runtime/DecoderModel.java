@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
 import java.nio.file.Path;
@@ -17,8 +19,12 @@ import java.nio.file.Path;
  * sequence's last new token. All temporaries of a call live in one sub-manager closed with the
  * {@link StepResult}, so nothing accumulates across steps.
  *
- * <p>Activations are flattened to (N, hidden) with N = B·T rows (T = longest new run; shorter runs are
- * padded and their rows ignored), so every projection is one GEMM over the whole batch.
+ * <p>Activations are flattened to (N, padded hidden) rows, exactly the step's new tokens, so every
+ * projection is one GEMM over the whole batch. A layer is few, large ops (29 per decode step for Qwen2,
+ * {@code OpCountTest}): RMSNorm is one {@code normalize} of the padded residual stream, residual adds ride
+ * in the o and down GEMMs, q/k/v come out grouped per KV head and are rotated together by one
+ * multiply-add with a flip, keys and values go to the cache in one index_put, and attention reads whole
+ * gathered blocks without copies. How the weights are rearranged for this: {@link DecoderWeights}.
  */
 public final class DecoderModel implements AutoCloseable {
 
@@ -26,8 +32,7 @@ public final class DecoderModel implements AutoCloseable {
   private final ComputeDevice device;
   private final NDManager manager;
   private final DecoderWeights weights;
-  private final Rope rope;
-  private final NDArray eps;
+  private final MirroredRope rope;
   private final NDArray eps32;
   private volatile boolean countOps;
 
@@ -36,8 +41,7 @@ public final class DecoderModel implements AutoCloseable {
     this.device = device;
     this.manager = manager;
     this.weights = weights;
-    this.rope = new Rope(config, manager.newSubManager(), device);
-    this.eps = manager.create((float) config.rmsNormEps()).toType(device.dataType(), false);
+    this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
     this.eps32 = manager.create((float) config.rmsNormEps());
   }
 
@@ -124,13 +128,14 @@ public final class DecoderModel implements AutoCloseable {
     long prepStart = System.nanoTime();
     int b = batch.size();
     int n = batch.totalNewTokens();
+    int nKv = config.numKvHeads();
     boolean narrow = n < NARROW_STEP_ROWS;
     Projection.beginStep(narrow);
     // Rows are exactly the step's new tokens, sequence after sequence: a 64-token prefill chunk batched
     // with 30 decodes costs 94 rows in every projection, not 31 × 64.
     long[] tokens = new long[n];
     long[] positions = new long[n];
-    long[] writeRows = new long[n];
+    long[] slots = new long[n * nKv * 2]; // (N, nKv, 2): each new token's key and value slot per KV head
     long[] lastRows = new long[b];
     int r = 0;
     for (int bi = 0; bi < b; bi++) {
@@ -140,18 +145,26 @@ public final class DecoderModel implements AutoCloseable {
         checkToken(seq[ti], bi);
         tokens[r] = seq[ti];
         positions[r] = start + ti;
-        writeRows[r] = cache.row(batch.blockTables()[bi], start + ti);
+        int[] table = batch.blockTables()[bi];
+        for (int h = 0; h < nKv; h++) {
+          slots[(r * nKv + h) * 2] = cache.slot(table, start + ti, h, 0);
+          slots[(r * nKv + h) * 2 + 1] = cache.slot(table, start + ti, h, 1);
+        }
       }
       lastRows[bi] = r - 1;
     }
+    long[] stale = staleSlots(cache, batch);
     NDArray posIdx = step.create(positions);
-    NDArray writeIdx = step.create(writeRows);
+    NDArray slotIdx = step.create(slots, new Shape(n, nKv, 2));
     AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
     NDArray tokenIdx = step.create(tokens);
+    NDArray padding = paddingColumns(step, n);
+    if (stale.length > 0) cache.clear(step.create(stale));
     prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
-    NDArray x = weights.embedding().get(step, new NDIndex("{}", tokenIdx)); // (N, h)
+    NDArray embedded = weights.embedding().get(step, new NDIndex("{}", tokenIdx)); // (N, h)
+    NDArray x = NDArrays.concat(new NDList(embedded, padding), 1); // (N, hp): the padded residual stream
     if (ops != null) {
       ops.otherOps = step.getManagedArrays().size(); // inputs, attention plan, RoPE rows, embedding
     }
@@ -161,7 +174,7 @@ public final class DecoderModel implements AutoCloseable {
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
         int before = ops == null ? 0 : scope.getManagedArrays().size();
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, writeIdx, narrow);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, narrow);
         if (ops != null) {
           ops.layerOps += scope.getManagedArrays().size() - before + KV_WRITES_PER_LAYER;
           ops.layers++;
@@ -173,30 +186,65 @@ public final class DecoderModel implements AutoCloseable {
     }
     // Each layer's input was closed and its output attached here: the scope holds as many arrays as before.
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
-    NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, h)
-    return weights.lmHead().apply(rmsNorm(last, weights.finalNorm()), narrow); // (B, vocab)
+    NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, hp)
+    NDArray normed = norm(last).mul(weights.finalNorm()).get(new NDIndex(":, 0:{}", weights.hidden()));
+    return weights.lmHead().apply(normed, narrow); // (B, vocab)
   }
 
-  /** In-place index_put ops of {@link KvCache#write} (K and V): they return no new array to count. */
-  private static final int KV_WRITES_PER_LAYER = 2;
-
-  /** One decoder layer over the flattened batch: x + attn(norm(x)), then + mlp(norm(·)). */
-  private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDArray writeIdx, boolean narrow) {
-    int nH = config.numHeads();
-    int nKv = config.numKvHeads();
-    int hd = config.headDim();
-    // --- attention block: x + o(attn(norm(x)))
-    NDArray qkv = w.qkv().apply(rmsNorm(x, w.inputNorm()), narrow).reshape(n, nH + 2 * nKv, hd);
-    NDArray qk = qkv.get(new NDIndex(":, 0:{}, :", nH + nKv)); // (N, nH + nKv, hd)
-    NDArray val = qkv.get(new NDIndex(":, {}:, :", nH + nKv)); // (N, nKv, hd)
-    if (w.qkNorm() != null) {
-      qk = rmsNorm(qk, w.qkNorm()); // Qwen3: per-head norm before RoPE
+  /**
+   * Cache slots (all KV heads) of blocks this step starts but does not fill: a sequence's last block when
+   * the step writes its slot 0. They hold a previous owner's values until written ({@link KvCache#clear}).
+   */
+  private static long[] staleSlots(KvCache cache, StepBatch batch) {
+    int bs = cache.blockSize();
+    java.util.List<Long> out = new java.util.ArrayList<>();
+    for (int bi = 0; bi < batch.size(); bi++) {
+      int first = batch.starts()[bi];
+      int last = first + batch.tokens()[bi].length - 1;
+      int blockStart = last - last % bs;
+      if (blockStart < first || last % bs == bs - 1) continue;
+      int[] table = batch.blockTables()[bi];
+      for (int pos = last + 1; pos < blockStart + bs; pos++) {
+        for (int h = 0; h < cache.kvHeads(); h++) {
+          out.add(cache.slot(table, pos, h, 0));
+          out.add(cache.slot(table, pos, h, 1));
+        }
+      }
     }
-    qk = rope.apply(qk, cosSin);
-    NDArray q = qk.get(new NDIndex(":, 0:{}, :", nH));
-    NDArray k = qk.get(new NDIndex(":, {}:, :", nH));
-    cache.write(l, writeIdx, k, val);
+    return out.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /** The residual stream's padding, (N, hp − h): the norm constant, then zeros ({@link DecoderWeights}). */
+  private NDArray paddingColumns(NDManager step, int n) {
+    int width = weights.paddedHidden() - weights.hidden();
+    float[] p = new float[n * width];
+    for (int i = 0; i < n; i++) p[i * width] = weights.normConstant();
+    NDArray a = step.create(p, new Shape(n, width));
+    return device.dataType() == DataType.FLOAT32 ? a : a.toType(device.dataType(), false);
+  }
+
+  /** The in-place index_put of {@link KvCache#write} (keys and values): it returns no new array to count. */
+  private static final int KV_WRITES_PER_LAYER = 1;
+
+  /**
+   * One decoder layer over the flattened, padded batch: x + o(attn(norm(x))), then + down(mlp(norm(·))).
+   * Each norm is one {@code normalize} and each residual add rides in its projection ({@link DecoderWeights}).
+   */
+  private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
+      NDArray[] cosSin, AttentionPlan plan, NDArray slotIdx, boolean narrow) {
+    int nKv = config.numKvHeads();
+    int g = config.groupSize();
+    int hd = config.headDim();
+    // --- attention block: per KV group (g queries, key, value), rotated together
+    NDArray grouped = w.qkv().apply(norm(x), narrow).reshape(n, nKv, g + 2, hd);
+    if (w.qkNorm() != null) { // Qwen3: per-head norm of queries and keys before RoPE
+      NDArray qk = grouped.get(new NDIndex(":, :, 0:{}", g + 1));
+      NDArray v = grouped.get(new NDIndex(":, :, {}:", g + 1));
+      grouped = NDArrays.concat(new NDList(headNorm(qk, w.qkNorm()), v), 2);
+    }
+    NDArray roped = grouped.mul(cosSin[0]).add(grouped.flip(3).mul(cosSin[1]));
+    NDArray q = roped.get(new NDIndex(":, :, 0:{}", g)); // (N, nKv, g, hd)
+    cache.write(l, slotIdx, roped.get(new NDIndex(":, :, {}:", g))); // (N, nKv, 2, hd)
     NDArray attn;
     if (plan.restoreOrder == null) {
       attn = attend(scope, cache, l, q, plan.groups.get(0));
@@ -207,49 +255,59 @@ public final class DecoderModel implements AutoCloseable {
       }
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
-    NDArray h = x.add(w.o().apply(attn, narrow));
+    NDArray h = w.o().apply(attn, narrow, x);
     // --- MLP block: h + down(silu(gate) * up)
-    NDArray gateUp = w.gateUp().apply(rmsNorm(h, w.postNorm()), narrow);
+    NDArray gateUp = w.gateUp().apply(norm(h), narrow);
     int inter = config.intermediateSize();
     NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
     NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
-    return h.add(w.down().apply(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), narrow));
+    return w.down().apply(gate.mul(JniUtils.sigmoid((PtNDArray) gate)).mul(up), narrow, h);
   }
 
-  /** Attention of one group's queries (rows, nH, hd) over its gathered keys/values → (rows, nH·hd). */
+  /**
+   * Attention of one group's queries (size·t, nKv, g, hd) over its gathered blocks → (size·t, nH·hd),
+   * batched over (sequence, KV head) on contiguous keys and values: scores q·Kᵀ (B, nKv, g·T, L), softmax
+   * over the last axis, ·V. A decode's queries are already (B, nKv, g, hd) and its output already in the
+   * o projection's head order. 1/sqrt(hd) is in q.
+   */
   private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp) {
     int b = grp.size();
     int t = grp.t();
     int len = grp.len();
-    int nH = config.numHeads();
     int nKv = config.numKvHeads();
-    int hd = config.headDim();
     int g = config.groupSize();
-    NDArray[] kv = cache.read(l, grp.readRows(), scope); // views (B, nKv, L, hd)
-    // GQA without copying K/V per query head: the g query heads of one KV head are columns of one matrix.
-    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 4, 3, 1).reshape(b, nKv, hd, g * t);
-    // Scores transposed, (B, nKv, L, g·T) = K·qᵀ: a tall GEMM per (sequence, KV head), ~3× faster in MKL
-    // than the skinny q·Kᵀ with M = g·T rows. 1/sqrt(hd) is folded into q.
-    NDArray scores = kv[0].matMul(qg);
+    int hd = config.headDim();
+    NDArray[] kv = cache.read(l, grp.readBlocks(), scope); // (B, nKv, L, hd) each
+    NDArray qb = t == 1 ? q : q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+    NDArray scores = qb.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L)
     if (grp.mask() != null) {
-      scores = scores.reshape(b, nKv, len, g, t).add(grp.mask()).reshape(b, nKv, len, g * t);
+      scores = t == 1 ? scores.add(grp.mask())
+          : scores.reshape(b, nKv, g, t, len).add(grp.mask()).reshape(b, nKv, g * t, len);
     }
-    NDArray probs = scores.softmax(-2);
-    return probs.transpose(0, 1, 3, 2).matMul(kv[1]) // (B, nKv, g·T, hd)
-        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, nH * hd);
+    NDArray out = JniUtils.softmax((PtNDArray) scores, -1, scores.getDataType()).matMul(kv[1]); // (B, nKv, g·T, hd)
+    return t == 1
+        ? out.reshape(b, nKv * g * hd)
+        : out.reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, nKv * g * hd);
   }
 
   /**
-   * RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w. In fp16 (GPU) the statistics are taken in
-   * fp32, as HF does: residual streams carry activations in the hundreds, whose squares overflow fp16.
+   * RMSNorm of the padded residual stream, up to the factor sqrt(hidden) and the weight that the next
+   * projection carries: x / ‖x‖ over the padded row (whose constant puts eps inside the root). In fp16
+   * (GPU) the norm is taken in fp32, as HF does: residual streams carry activations in the hundreds.
    */
-  private NDArray rmsNorm(NDArray x, NDArray w) {
+  private NDArray norm(NDArray x) {
     if (x.getDataType() == DataType.FLOAT16) {
       NDArray xf = x.toType(DataType.FLOAT32, false);
-      NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(eps32).sqrt());
-      return normed.toType(DataType.FLOAT16, false).mul(w);
+      return JniUtils.normalize((PtNDArray) xf, 2, -1, 1e-30).toType(DataType.FLOAT16, false);
     }
-    return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
+    return JniUtils.normalize((PtNDArray) x, 2, -1, 1e-30);
+  }
+
+  /** Qwen3's per-head RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w, statistics in fp32. */
+  private NDArray headNorm(NDArray x, NDArray w) {
+    NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(eps32).sqrt());
+    return (normed.getDataType() == w.getDataType() ? normed : normed.toType(w.getDataType(), false)).mul(w);
   }
 
   private void checkToken(int id, int seq) {

@@ -4,7 +4,6 @@ import static io.tokenmill.engine.weights.WeightNames.*;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.runtime.DeviceTensorLoader.Part;
 import io.tokenmill.engine.weights.Checkpoint;
@@ -13,17 +12,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A decoder's weights on the device, laid out for few ops per step: q/k/v fused into one matrix (one
- * GEMM), gate/up fused likewise, each projection in the device's fastest layout ({@link Projection}), the attention scale 1/sqrt(head_dim) folded into the
- * query projection (or into q_norm for Qwen3, whose norm would undo a scale applied before it), and
- * Qwen3's q/k norms stacked into one (nHeads + nKvHeads, headDim) weight so both run as one norm.
+ * A decoder's weights on the device, rearranged at load so that a layer is few ops (see {@link
+ * DecoderModel}); the function computed is the checkpoint's.
+ *
+ * <ul>
+ *   <li><b>Padded residual stream.</b> The forward carries activations as (N, {@link #paddedHidden}) rows:
+ *       the hidden values, then one constant c = sqrt(hidden·eps), then zeros. Then ‖row‖ =
+ *       sqrt(hidden)·sqrt(mean(x²) + eps), so RMSNorm is one {@code normalize} (eps inside the root, as HF
+ *       has it), with the factor sqrt(hidden) and the norm weight folded into the rows of the projection
+ *       that follows (whose padding rows are zero). o and down write zero into the padding columns, so
+ *       the residual add — fused into their GEMM as its bias — keeps c in place.</li>
+ *   <li><b>q/k/v grouped by KV head</b>: per KV head j its g query heads, then k_j, then v_j, so one reshape
+ *       gives (N, nKv, g + 2, hd) with each KV head's queries, key and value together; the attention scale
+ *       1/sqrt(head_dim) folded into the query rows (or into q_norm for Qwen3, whose norm would undo it).</li>
+ *   <li><b>Mirrored head dims for RoPE</b>: in q and k heads, the second half of the head dims is stored
+ *       reversed, so that rotate-half's partner of every dim is its mirror image and RoPE is
+ *       {@code x·cos + flip(x)·sin} ({@link MirroredRope}). Attention only takes q·k products, which the
+ *       shared permutation leaves unchanged; v is not permuted.</li>
+ *   <li>gate/up fused into one matrix, each projection in the device's fastest layout ({@link Projection}).</li>
+ * </ul>
  */
 record DecoderWeights(
-    NDArray embedding, List<Layer> layers, NDArray finalNorm, Projection lmHead) {
+    NDArray embedding, List<Layer> layers, NDArray finalNorm, Projection lmHead, int hidden, int paddedHidden,
+    float normConstant) {
 
-  record Layer(
-      NDArray inputNorm, Projection qkv, NDArray qkNorm, Projection o, NDArray postNorm,
-      Projection gateUp, Projection down) {}
+  record Layer(Projection qkv, NDArray qkNorm, Projection o, Projection gateUp, Projection down) {}
+
+  /** Hidden size plus at least one padding column, rounded up to 16 values (aligned rows). */
+  static int paddedHidden(int hidden) {
+    return (hidden / 16 + 1) * 16;
+  }
 
   /** Validates the checkpoint against the config, then loads every tensor once. */
   static DecoderWeights load(ModelConfig c, Checkpoint ckpt, NDManager manager, ComputeDevice device) {
@@ -31,50 +49,150 @@ record DecoderWeights(
     DeviceTensorLoader loader = new DeviceTensorLoader(ckpt, manager, device);
     float qScale = (float) (1.0 / Math.sqrt(c.headDim()));
     int h = c.hiddenSize();
-    int qOut = c.numHeads() * c.headDim();
-    int kvOut = c.numKvHeads() * c.headDim();
-    boolean scaleInNorm = c.architecture().qkNorm();
-    float projScale = scaleInNorm ? 1f : qScale;
+    int hp = paddedHidden(h);
+    int hd = c.headDim();
+    int nKv = c.numKvHeads();
+    int g = c.groupSize();
+    int qkvOut = (c.numHeads() + 2 * nKv) * hd;
+    boolean qkNormed = c.architecture().qkNorm();
+    float projScale = qkNormed ? 1f : qScale;
+    float sqrtH = (float) Math.sqrt(h);
+    int[] mirror = mirrorOrder(hd);
 
     boolean inputMajor = !device.isGpu();
     NDArray embedding = loader.load(ckpt.require(EMBED));
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
-      final int li = i;
-      java.util.function.Function<String, Part> part = n -> Part.of(ckpt.require(layer(li, n)));
-      List<Part> qkvParts = List.of(new Part(ckpt.require(layer(i, Q + ".weight")), projScale, 1),
-          part.apply(K + ".weight"), part.apply(V + ".weight"));
-      NDArray qkvBias = !c.architecture().qkvBias() ? null : loader.load(new Shape(qOut + 2L * kvOut), List.of(
-          new Part(ckpt.require(layer(i, Q + ".bias")), projScale, 1),
-          part.apply(K + ".bias"), part.apply(V + ".bias")));
-      NDArray qkNorm = !c.architecture().qkNorm() ? null : loader.load(
-          new Shape(c.numHeads() + c.numKvHeads(), c.headDim()), List.of(
-              new Part(ckpt.require(layer(i, Q_NORM)), qScale, c.numHeads()),
-              new Part(ckpt.require(layer(i, K_NORM)), 1f, c.numKvHeads())));
-      NDArray oBias = c.architecture().outputBias() ? loader.load(ckpt.require(layer(i, O + ".bias"))) : null;
+      float[] inNorm = scaled(loader.floats(ckpt.require(layer(i, INPUT_NORM))), sqrtH);
+      float[] postNorm = scaled(loader.floats(ckpt.require(layer(i, POST_NORM))), sqrtH);
+      float[] q = loader.floats(ckpt.require(layer(i, Q + ".weight")));
+      float[] k = loader.floats(ckpt.require(layer(i, K + ".weight")));
+      float[] v = loader.floats(ckpt.require(layer(i, V + ".weight")));
+      float[] qkv = grouped(c, mirror, q, k, v, h, projScale);
+      NDArray qkvBias = null;
+      if (c.architecture().qkvBias()) {
+        qkvBias = loader.fromVector(grouped(c, mirror, loader.floats(ckpt.require(layer(i, Q + ".bias"))),
+            loader.floats(ckpt.require(layer(i, K + ".bias"))), loader.floats(ckpt.require(layer(i, V + ".bias"))),
+            1, projScale));
+      }
+      NDArray qkNorm = null;
+      if (qkNormed) {
+        float[] qn = loader.floats(ckpt.require(layer(i, Q_NORM)));
+        float[] kn = loader.floats(ckpt.require(layer(i, K_NORM)));
+        float[] w = new float[nKv * (g + 1) * hd]; // (nKv, g + 1, hd): g query heads, then the key head
+        for (int j = 0; j < nKv; j++) {
+          for (int s = 0; s <= g; s++) {
+            for (int d = 0; d < hd; d++) {
+              w[(j * (g + 1) + s) * hd + d] = s < g ? qn[mirror[d]] * qScale : kn[mirror[d]];
+            }
+          }
+        }
+        qkNorm = loader.fromVector(w).reshape(nKv, g + 1, hd);
+      }
+      NDArray oBias = null;
+      if (c.architecture().outputBias()) {
+        oBias = loader.fromVector(padded(loader.floats(ckpt.require(layer(i, O + ".bias"))), hp));
+      }
+      float[] gateUp = concat(loader.floats(ckpt.require(layer(i, GATE))), loader.floats(ckpt.require(layer(i, UP))));
+      int inter = c.intermediateSize();
       layers.add(new Layer(
-          loader.load(ckpt.require(layer(i, INPUT_NORM))),
-          project(loader, inputMajor, h, qOut + 2L * kvOut, qkvParts, qkvBias),
+          project(loader, inputMajor, normedInputs(qkv, qkvOut, h, hp, inNorm), qkvOut, hp, qkvBias),
           qkNorm,
-          project(loader, inputMajor, qOut, h, List.of(part.apply(O + ".weight")), oBias),
-          loader.load(ckpt.require(layer(i, POST_NORM))),
-          project(loader, inputMajor, h, 2L * c.intermediateSize(), List.of(part.apply(GATE), part.apply(UP)), null),
-          project(loader, inputMajor, c.intermediateSize(), h, List.of(part.apply(DOWN)), null)));
+          project(loader, inputMajor, paddedOutputs(loader.floats(ckpt.require(layer(i, O + ".weight"))), h, hp,
+              c.numHeads() * hd), hp, c.numHeads() * hd, oBias),
+          project(loader, inputMajor, normedInputs(gateUp, 2 * inter, h, hp, postNorm), 2 * inter, hp, null),
+          project(loader, inputMajor, paddedOutputs(loader.floats(ckpt.require(layer(i, DOWN))), h, hp, inter),
+              hp, inter, null)));
     }
-    NDArray finalNorm = loader.load(ckpt.require(FINAL_NORM));
+    NDArray finalNorm = loader.fromVector(padded(scaled(loader.floats(ckpt.require(FINAL_NORM)), sqrtH), hp));
     // Tied embeddings: the output projection is the embedding matrix. On GPU it is the same array; on
     // CPU the input-major copy costs vocab × hidden floats and buys the faster GEMM on the hottest matmul.
-    Projection lmHead = c.tieWordEmbeddings() && !inputMajor
-        ? new Projection(List.of(embedding), null, false)
-        : project(loader, inputMajor, h, c.vocabSize(),
-            List.of(Part.of(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD))), null);
-    return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
+    Projection lmHead;
+    if (c.tieWordEmbeddings() && !inputMajor) {
+      lmHead = new Projection(List.of(embedding), embedding, null);
+    } else {
+      List<NDArray> w = inputMajor
+          ? loader.loadInputMajor(h, List.of(Part.of(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD))),
+              Projection.CPU_CHUNK)
+          : List.of(loader.load(ckpt.require(LM_HEAD)));
+      lmHead = Projection.of(w, inputMajor, null);
+    }
+    float constant = (float) Math.sqrt(h * c.rmsNormEps());
+    return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead, h, hp, constant);
   }
 
-  private static Projection project(DeviceTensorLoader loader, boolean inputMajor, long in, long out,
-      List<Part> parts, NDArray bias) {
-    List<NDArray> w = inputMajor ? loader.loadInputMajor(in, parts, Projection.CPU_CHUNK)
-        : List.of(loader.load(new Shape(out, in), parts));
-    return new Projection(w, bias, inputMajor);
+  /**
+   * Head-dim order of a roped head: the first half as is, the second half reversed. Element i's
+   * rotate-half partner (i ± hd/2) then sits at hd − 1 − i.
+   */
+  static int[] mirrorOrder(int hd) {
+    int half = hd / 2;
+    int[] order = new int[hd];
+    for (int i = 0; i < half; i++) order[i] = i;
+    for (int j = 0; j < half; j++) order[half + j] = hd - 1 - j;
+    return order;
+  }
+
+  /**
+   * q/k/v rows (each (heads·hd, width)) regrouped per KV head: g query heads, the key head, the value
+   * head; query and key heads in mirrored dim order; query rows multiplied by {@code qScale}.
+   */
+  private static float[] grouped(ModelConfig c, int[] mirror, float[] q, float[] k, float[] v, int width, float qScale) {
+    int hd = c.headDim();
+    int g = c.groupSize();
+    float[] out = new float[q.length + k.length + v.length];
+    int at = 0;
+    for (int j = 0; j < c.numKvHeads(); j++) {
+      for (int qh = j * g; qh < (j + 1) * g; qh++) {
+        for (int d = 0; d < hd; d++) at = copyRow(q, (qh * hd + mirror[d]) * width, width, qScale, out, at);
+      }
+      for (int d = 0; d < hd; d++) at = copyRow(k, (j * hd + mirror[d]) * width, width, 1f, out, at);
+      for (int d = 0; d < hd; d++) at = copyRow(v, (j * hd + d) * width, width, 1f, out, at);
+    }
+    return out;
+  }
+
+  private static int copyRow(float[] src, int from, int width, float scale, float[] dst, int at) {
+    for (int x = 0; x < width; x++) dst[at + x] = src[from + x] * scale;
+    return at + width;
+  }
+
+  /** (out, h) rows → (out, hp): each input column scaled by its norm weight, padding inputs zero. */
+  private static float[] normedInputs(float[] w, int out, int h, int hp, float[] norm) {
+    float[] r = new float[out * hp];
+    for (int o = 0; o < out; o++) {
+      for (int x = 0; x < h; x++) r[o * hp + x] = w[o * h + x] * norm[x];
+    }
+    return r;
+  }
+
+  /** (h, in) rows → (hp, in): padding outputs zero. */
+  private static float[] paddedOutputs(float[] w, int h, int hp, int in) {
+    float[] r = new float[hp * in];
+    System.arraycopy(w, 0, r, 0, h * in);
+    return r;
+  }
+
+  private static float[] padded(float[] v, int hp) {
+    return java.util.Arrays.copyOf(v, hp);
+  }
+
+  private static float[] scaled(float[] v, float s) {
+    float[] r = new float[v.length];
+    for (int i = 0; i < v.length; i++) r[i] = v[i] * s;
+    return r;
+  }
+
+  private static float[] concat(float[] a, float[] b) {
+    float[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  private static Projection project(DeviceTensorLoader loader, boolean inputMajor, float[] w, int out, int in,
+      NDArray bias) {
+    List<NDArray> weights = inputMajor ? loader.inputMajor(w, out, in, Projection.CPU_CHUNK)
+        : List.of(loader.fromRows(w, out, in));
+    return Projection.of(weights, inputMajor, bias);
   }
 }

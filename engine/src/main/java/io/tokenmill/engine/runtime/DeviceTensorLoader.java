@@ -91,48 +91,83 @@ final class DeviceTensorLoader {
   }
 
   /**
-   * Loads the parts (each (rows, in), concatenated along rows) as an (in, Σrows) fp32 matrix split into
-   * column chunks of at most {@code maxChunk}: the input-major layout CPU matmul streams fastest for
-   * skinny activations, in pieces whose output stays in cache. Transposed here, in tiles, in Java.
+   * A weight built in Java, (out, in) row-major as in HF checkpoints, on the device in the compute dtype
+   * and the same (out, in) layout (the GPU layout: {@code linear} multiplies it transposed).
    */
-  List<NDArray> loadInputMajor(long in, List<Part> parts, int maxChunk) {
+  NDArray fromRows(float[] w, long out, long in) {
+    if (w.length != out * in) throw new IllegalStateException("weight of " + w.length + " values is not " + out + " x " + in);
+    ByteBuffer buf = allocate(w.length);
+    if (device.storageType() == DType.F32) {
+      buf.asFloatBuffer().put(w);
+      buf.position(buf.capacity());
+    } else {
+      for (float f : w) buf.putShort(DType.floatToF16(f));
+    }
+    return toDevice(buf, new Shape(out, in));
+  }
+
+  /** A vector built in Java, in the compute dtype. */
+  NDArray fromVector(float[] v) {
+    return fromRows(v, 1, v.length).reshape(v.length);
+  }
+
+  /**
+   * A weight built in Java, (out, in) row-major, as an (in, out) fp32 matrix split into column chunks of
+   * at most {@code maxChunk}: the input-major layout CPU matmul streams fastest for skinny activations, in
+   * pieces whose output stays in cache. Transposed here, in tiles.
+   */
+  List<NDArray> inputMajor(float[] w, int out, int in, int maxChunk) {
     if (device.storageType() != DType.F32) {
       throw new IllegalStateException("input-major weights are a CPU (fp32) layout");
     }
-    int width = Math.toIntExact(in);
-    int out = Math.toIntExact(parts.stream().mapToLong(Part::elements).sum() / in);
-    float[] t = new float[Math.multiplyExact(width, out)]; // (in, out), row-major
-    int rowOffset = 0;
+    if (w.length != (long) out * in) throw new IllegalStateException("weight of " + w.length + " values is not " + out + " x " + in);
+    float[] t = new float[Math.multiplyExact(in, out)]; // (in, out), row-major
     final int tile = 64;
-    for (Part p : parts) {
-      float[] src = checkpoint.readFloats(p.entry());
-      int rows = src.length / width;
-      for (int rep = 0; rep < p.repeat(); rep++) {
-        for (int r0 = 0; r0 < rows; r0 += tile) {
-          for (int c0 = 0; c0 < width; c0 += tile) {
-            int rEnd = Math.min(rows, r0 + tile);
-            int cEnd = Math.min(width, c0 + tile);
-            for (int c = c0; c < cEnd; c++) {
-              int base = c * out + rowOffset;
-              for (int r = r0; r < rEnd; r++) t[base + r] = src[r * width + c] * p.scale();
-            }
-          }
+    for (int r0 = 0; r0 < out; r0 += tile) {
+      for (int c0 = 0; c0 < in; c0 += tile) {
+        int rEnd = Math.min(out, r0 + tile);
+        int cEnd = Math.min(in, c0 + tile);
+        for (int c = c0; c < cEnd; c++) {
+          int base = c * out;
+          for (int r = r0; r < rEnd; r++) t[base + r] = w[r * in + c];
         }
-        rowOffset += rows;
       }
     }
     int chunks = (out + maxChunk - 1) / maxChunk;
     int chunkWidth = (out + chunks - 1) / chunks; // even pieces: 9728 → 5 × 1946, not 4 × 2048 + 1536
     List<NDArray> result = new java.util.ArrayList<>();
     for (int c0 = 0; c0 < out; c0 += chunkWidth) {
-      int w = Math.min(chunkWidth, out - c0);
-      ByteBuffer buf = allocate((long) width * w);
+      int cw = Math.min(chunkWidth, out - c0);
+      ByteBuffer buf = allocate((long) in * cw);
       java.nio.FloatBuffer dst = buf.asFloatBuffer();
-      for (int r = 0; r < width; r++) dst.put(t, r * out + c0, w);
+      for (int r = 0; r < in; r++) dst.put(t, r * out + c0, cw);
       buf.position(buf.capacity());
-      result.add(toDevice(buf, new Shape(in, w)));
+      result.add(toDevice(buf, new Shape(in, cw)));
     }
     return result;
+  }
+
+  /**
+   * Loads the parts (each (rows, in), concatenated along rows) as an (in, Σrows) fp32 matrix split into
+   * column chunks of at most {@code maxChunk} ({@link #inputMajor}).
+   */
+  List<NDArray> loadInputMajor(long in, List<Part> parts, int maxChunk) {
+    int width = Math.toIntExact(in);
+    int out = Math.toIntExact(parts.stream().mapToLong(Part::elements).sum() / in);
+    float[] w = new float[Math.multiplyExact(width, out)];
+    int at = 0;
+    for (Part p : parts) {
+      float[] src = checkpoint.readFloats(p.entry());
+      for (int rep = 0; rep < p.repeat(); rep++) {
+        for (float f : src) w[at++] = f * p.scale();
+      }
+    }
+    return inputMajor(w, out, width, maxChunk);
+  }
+
+  /** A checkpoint tensor as floats (any stored dtype). */
+  float[] floats(TensorEntry e) {
+    return checkpoint.readFloats(e);
   }
 
   private ByteBuffer allocate(long elements) {

@@ -10,16 +10,31 @@ import io.tokenmill.engine.model.ModelConfig;
 
 /**
  * Paged keys and values for every layer: a pool of {@code numBlocks} blocks of {@code blockSize}
- * token rows, per layer one K and one V array of shape (numBlocks·blockSize, nKv, headDim). Token
- * position p of a sequence lives in row {@code table[p / blockSize] · blockSize + p % blockSize} of
- * its block table. Which blocks a sequence owns (and which it shares with others through a common
- * prefix) is decided by the scheduler, in ids only; this class only stores and gathers rows.
+ * token rows. Which blocks a sequence owns (and which it shares with others through a common prefix) is
+ * decided by the scheduler, in ids only; this class only stores and gathers.
+ *
+ * <p>Layout, per layer one array of shape (2, nKv, numBlocks, blockSize, headDim): keys then values,
+ * each head-major, then block, then the block's tokens. What the forward relies on:
+ * <ul>
+ *   <li>A step writes a layer's new keys and values with one index_put: they come out of the forward as
+ *       one (N, nKv, 2, hd) view.</li>
+ *   <li>A step gathers whole blocks, not token rows: one embedding lookup of (sequences × nKv × blocks)
+ *       rows of blockSize·headDim values for keys, one for values.</li>
+ *   <li>The gathered (B, nKv, L, hd) arrays are contiguous: the attention matmuls read them as they are —
+ *       no transposed copy, and no strided operand (MKL's strided batched path measured 2× slower here,
+ *       docs/PERFORMANCE.md).</li>
+ * </ul>
+ * Token position p of a sequence lives in block {@code table[p / blockSize]}, slot {@code p % blockSize}.
+ * Keys are stored as the forward computes them (RoPE applied, head dims in its mirrored order).
  */
 public final class KvCache implements AutoCloseable {
 
   private final NDManager manager;
-  private final NDArray[] keys;
-  private final NDArray[] values;
+  /** Per layer, keys viewed (nKv·numBlocks, blockSize·hd): one row per (head, block), for gathers. */
+  private final NDArray[] keyBlocks;
+  private final NDArray[] valueBlocks;
+  /** Per layer, the whole pool viewed (2·nKv·numBlocks·blockSize, hd): one row per token slot, for writes. */
+  private final NDArray[] slots;
   private final int numBlocks;
   private final int blockSize;
   private final int kvHeads;
@@ -30,16 +45,19 @@ public final class KvCache implements AutoCloseable {
     this.manager = parent.newSubManager();
     this.numBlocks = numBlocks;
     this.blockSize = blockSize;
-    this.keys = new NDArray[config.numLayers()];
-    this.values = new NDArray[config.numLayers()];
-    // Rows of nKv·hd values: gathering rows is then an embedding lookup (index_select), ~4× faster in
-    // libtorch than advanced indexing of a 3-D pool.
-    Shape shape = new Shape((long) numBlocks * blockSize, (long) config.numKvHeads() * config.headDim());
     this.kvHeads = config.numKvHeads();
     this.headDim = config.headDim();
-    for (int l = 0; l < keys.length; l++) {
-      keys[l] = manager.zeros(shape, device.dataType());
-      values[l] = manager.zeros(shape, device.dataType());
+    int layers = config.numLayers();
+    this.keyBlocks = new NDArray[layers];
+    this.valueBlocks = new NDArray[layers];
+    this.slots = new NDArray[layers];
+    long headBlocks = (long) kvHeads * numBlocks;
+    for (int l = 0; l < layers; l++) {
+      NDArray pool = manager.zeros(new Shape(2 * headBlocks, (long) blockSize * headDim), device.dataType());
+      // views of the same storage
+      keyBlocks[l] = pool.get(new NDIndex("0:{}", headBlocks));
+      valueBlocks[l] = pool.get(new NDIndex("{}:", headBlocks));
+      slots[l] = pool.reshape(2 * headBlocks * blockSize, headDim);
     }
   }
 
@@ -56,8 +74,12 @@ public final class KvCache implements AutoCloseable {
     return blockSize;
   }
 
-  /** Row of position {@code pos} for a sequence with this block table. */
-  long row(int[] table, int pos) {
+  int kvHeads() {
+    return kvHeads;
+  }
+
+  /** Block id holding position {@code pos}. */
+  int blockOf(int[] table, int pos) {
     int block = pos / blockSize;
     if (block >= table.length) {
       throw new IllegalArgumentException("position " + pos + " needs block " + block + " but the table has "
@@ -65,31 +87,53 @@ public final class KvCache implements AutoCloseable {
     }
     int id = table[block];
     if (id < 0 || id >= numBlocks) throw new IllegalArgumentException("block id " + id + " out of range");
-    return (long) id * blockSize + pos % blockSize;
+    return id;
   }
 
-  /** Writes k, v of shape (N, nKv, hd) into the given rows (N). */
-  void write(int layer, NDArray rows, NDArray k, NDArray v) {
-    NDIndex at = new NDIndex("{}", rows);
-    long n = k.getShape().get(0);
-    keys[layer].set(at, k.reshape(n, (long) kvHeads * headDim));
-    values[layer].set(at, v.reshape(n, (long) kvHeads * headDim));
+  /** Write slot of position {@code pos}'s key (value: {@code 1}) in KV head {@code head}. */
+  long slot(int[] table, int pos, int head, int value) {
+    return (((long) value * kvHeads + head) * numBlocks + blockOf(table, pos)) * blockSize + pos % blockSize;
+  }
+
+  /** Gather row of a block in KV head {@code head} ({@link #read}). */
+  long blockRow(int block, int head) {
+    return (long) head * numBlocks + block;
   }
 
   /**
-   * Gathers rows (B, L) into keys and values viewed as (B, nKv, L, hd); the arrays belong to the
-   * index's manager (the caller's scope).
+   * Writes the new tokens' keys and values, {@code kv} (N, nKv, 2, hd), into {@code slots} (N, nKv, 2)
+   * ({@link #slot}) — one in-place index_put.
    */
-  NDArray[] read(int layer, NDArray rows, NDManager step) {
-    long b = rows.getShape().get(0);
-    long len = rows.getShape().get(1);
-    NDArray k = JniUtils.embedding((PtNDArray) rows, (PtNDArray) keys[layer], false);
-    NDArray v = JniUtils.embedding((PtNDArray) rows, (PtNDArray) values[layer], false);
-    k.attach(step);
-    v.attach(step);
-    return new NDArray[] {
-      k.reshape(b, len, kvHeads, headDim).transpose(0, 2, 1, 3),
-      v.reshape(b, len, kvHeads, headDim).transpose(0, 2, 1, 3)};
+  void write(int layer, NDArray slotIdx, NDArray kv) {
+    slots[layer].set(new NDIndex("{}", slotIdx), kv);
+  }
+
+  /**
+   * Zeroes slots ({@link #slot}, any shape) in every layer. A block's slots past what its sequence has
+   * written are read (masked) by every step that gathers the block; zeroing them when the block is
+   * started keeps a previous owner's values — possibly non-finite, which a mask cannot hide from the P·V
+   * product — out of the new owner's attention.
+   */
+  void clear(NDArray slotIdx) {
+    NDIndex at = new NDIndex("{}", slotIdx);
+    // The zero lives in the caller's scope: set(index, Number) would leave one scalar per call in the pool's.
+    NDArray zero = slotIdx.getManager().zeros(new Shape(), slots[0].getDataType());
+    for (NDArray layer : slots) layer.set(at, zero);
+  }
+
+  /**
+   * Gathers whole blocks: {@code blockRows} (B, nKv, nb) ({@link #blockRow}) → keys and values, each
+   * (B, nKv, nb·blockSize, hd), contiguous, in {@code scope}. Positions past a sequence's context hold
+   * whatever its blocks hold and must be masked by the caller.
+   */
+  NDArray[] read(int layer, NDArray blockRows, NDManager scope) {
+    Shape s = blockRows.getShape();
+    Shape out = new Shape(s.get(0), s.get(1), s.get(2) * blockSize, headDim);
+    NDArray k = JniUtils.embedding((PtNDArray) blockRows, (PtNDArray) keyBlocks[layer], false);
+    NDArray v = JniUtils.embedding((PtNDArray) blockRows, (PtNDArray) valueBlocks[layer], false);
+    k.attach(scope);
+    v.attach(scope);
+    return new NDArray[] {k.reshape(out), v.reshape(out)};
   }
 
   /** Block tables giving sequence i the contiguous blocks [i·perSeq, (i+1)·perSeq): for simple callers. */

@@ -8,19 +8,30 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 
 /**
- * A linear layer {@code y = x·Wᵀ + b} with its weight in the layout the device multiplies fastest.
+ * A linear layer {@code y = x·Wᵀ + b (+ residual)} with its weight in the layout the device multiplies
+ * fastest.
  *
  * <p>On CPU the weight is stored input-major (in, out) and split into column chunks of at most
- * {@link #CPU_CHUNK} outputs, each applied with {@code matMul} and the pieces concatenated: libtorch's
- * MKL streams a skinny activation against an input-major matrix up to ~2× faster than against HF's
- * (out, in) layout, and wide matrices (gate/up, the vocab head) run ~1.3-1.6× faster in pieces whose
- * output stays in cache (docs/PERFORMANCE.md). On GPU the HF layout goes through one fused
- * {@code linear} (addmm), which cuBLAS handles without either trick.
+ * {@link #CPU_CHUNK} outputs: libtorch's MKL streams a skinny activation against an input-major matrix up
+ * to ~2× faster than against HF's (out, in) layout, and wide matrices (gate/up, the vocab head) run
+ * ~1.3-1.6× faster in pieces whose output stays in cache (docs/PERFORMANCE.md). On GPU the weight keeps
+ * HF's layout. Either way an unchunked projection is one {@code linear} call: libtorch turns a 2-D input
+ * with a bias into one addmm, and the bias may be a whole (N, out) array — the residual stream — so
+ * "project and add the residual" is one op.
+ *
+ * @param weights the stored matrices: one (out, in) on GPU, or (in, out) chunks on CPU
+ * @param linearWeight the (out, in) operand of {@code linear} when unchunked (on CPU a transposed view of
+ *     the one input-major chunk), null when chunked
  */
-record Projection(List<NDArray> weights, NDArray bias, boolean inputMajor) {
+record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias) {
 
   /** Widest column chunk of a CPU projection. */
   static final int CPU_CHUNK = 2048;
+
+  static Projection of(List<NDArray> weights, boolean inputMajor, NDArray bias) {
+    NDArray linear = weights.size() != 1 ? null : inputMajor ? weights.get(0).transpose() : weights.get(0);
+    return new Projection(weights, linear, bias);
+  }
 
   /**
    * libtorch intra-op threads for GEMMs. In steps with few token rows everything else runs on one thread:
@@ -30,15 +41,33 @@ record Projection(List<NDArray> weights, NDArray bias, boolean inputMajor) {
   static final int GEMM_THREADS = Integer.getInteger("tokenmill.gemm_threads",
       Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
 
+  /**
+   * In a narrow step, a projection whose weights are smaller than this runs on the step's one thread too:
+   * waking a second thread for a sub-MB weight costs more than it saves (the tiny reasoner's decode steps
+   * measured ~15% faster with single-threaded GEMMs; the 0.5B model's GEMVs ~1.3× faster on two threads).
+   */
+  static final long PARALLEL_GEMM_BYTES = Long.getLong("tokenmill.parallel_gemm_bytes", 1L << 20);
+
   /** Applies the projection; with {@code narrowStep}, small ops around it run single-threaded. */
   NDArray apply(NDArray x, boolean narrowStep) {
-    if (!narrowStep || GEMM_THREADS <= 1) return multiply(x);
+    return apply(x, narrowStep, null);
+  }
+
+  /** {@code x·Wᵀ + b + residual}; {@code residual} (N, out) may be null. */
+  NDArray apply(NDArray x, boolean narrowStep, NDArray residual) {
+    if (!narrowStep || GEMM_THREADS <= 1 || weightBytes() < PARALLEL_GEMM_BYTES) return multiply(x, residual);
     JniUtils.setNumThreads(GEMM_THREADS);
     try {
-      return multiply(x);
+      return multiply(x, residual);
     } finally {
       JniUtils.setNumThreads(1);
     }
+  }
+
+  private long weightBytes() {
+    long bytes = 0;
+    for (NDArray w : weights) bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
+    return bytes;
   }
 
   /** Sets the thread count the step's non-GEMM ops run with. */
@@ -46,18 +75,14 @@ record Projection(List<NDArray> weights, NDArray bias, boolean inputMajor) {
     if (GEMM_THREADS > 1) JniUtils.setNumThreads(narrowStep ? 1 : GEMM_THREADS);
   }
 
-  private NDArray multiply(NDArray x) {
-    if (!inputMajor) {
-      return JniUtils.linear((PtNDArray) x, (PtNDArray) weights.get(0), (PtNDArray) bias);
+  private NDArray multiply(NDArray x, NDArray residual) {
+    NDArray add = residual == null ? bias : bias == null ? residual : residual.add(bias);
+    if (linearWeight != null) {
+      return JniUtils.linear((PtNDArray) x, (PtNDArray) linearWeight, (PtNDArray) add);
     }
-    NDArray y;
-    if (weights.size() == 1) {
-      y = x.matMul(weights.get(0));
-    } else {
-      NDList parts = new NDList(weights.size());
-      for (NDArray w : weights) parts.add(x.matMul(w));
-      y = NDArrays.concat(parts, -1);
-    }
-    return bias == null ? y : y.add(bias);
+    NDList parts = new NDList(weights.size());
+    for (NDArray w : weights) parts.add(x.matMul(w));
+    NDArray y = NDArrays.concat(parts, -1);
+    return add == null ? y : y.add(add);
   }
 }

@@ -31,12 +31,8 @@ public final class Rope {
   public Rope(ModelConfig config, NDManager manager, ComputeDevice device) {
     this.config = config;
     this.manager = manager;
+    this.invFreq = inverseFrequencies(config);
     int half = config.headDim() / 2;
-    this.invFreq = new double[half];
-    for (int i = 0; i < half; i++) {
-      double f = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
-      invFreq[i] = config.ropeScaling() == null ? f : config.ropeScaling().scale(f);
-    }
     int hd = config.headDim();
     float[] r = new float[hd * hd]; // r[j * hd + i]: out[i] = sum_j x[j] * r[j][i]
     for (int i = 0; i < half; i++) {
@@ -44,6 +40,17 @@ public final class Rope {
       r[i * hd + i + half] = 1f; // out[i + half] = x[i]
     }
     this.rotate = manager.create(r, new Shape(hd, hd)).toType(device.dataType(), false);
+  }
+
+  /** Angle per position of each rotated pair i < headDim/2 (θ^(−2i/hd), then the config's scaling). */
+  static double[] inverseFrequencies(ModelConfig config) {
+    int half = config.headDim() / 2;
+    double[] inv = new double[half];
+    for (int i = 0; i < half; i++) {
+      double f = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
+      inv[i] = config.ropeScaling() == null ? f : config.ropeScaling().scale(f);
+    }
+    return inv;
   }
 
   /** Makes sure tables cover positions [0, len). Tables live as long as the model. */
