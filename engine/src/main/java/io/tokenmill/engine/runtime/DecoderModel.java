@@ -187,7 +187,7 @@ public final class DecoderModel implements AutoCloseable {
     // Each layer's input was closed and its output attached here: the scope holds as many arrays as before.
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
     NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, hp)
-    NDArray normed = norm(last).mul(weights.finalNorm()).get(new NDIndex(":, 0:{}", weights.hidden()));
+    NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
     return weights.lmHead().apply(normed, narrow); // (B, vocab)
   }
 
@@ -236,15 +236,15 @@ public final class DecoderModel implements AutoCloseable {
     int g = config.groupSize();
     int hd = config.headDim();
     // --- attention block: per KV group (g queries, key, value), rotated together
-    NDArray grouped = w.qkv().apply(norm(x), narrow).reshape(n, nKv, g + 2, hd);
+    NDArray grouped = Views.reshape(w.qkv().apply(norm(x), narrow), n, nKv, g + 2, hd);
     if (w.qkNorm() != null) { // Qwen3: per-head norm of queries and keys before RoPE
-      NDArray qk = grouped.get(new NDIndex(":, :, 0:{}", g + 1));
-      NDArray v = grouped.get(new NDIndex(":, :, {}:", g + 1));
+      NDArray qk = Views.slice(grouped, 2, 0, g + 1);
+      NDArray v = Views.slice(grouped, 2, g + 1, g + 2);
       grouped = NDArrays.concat(new NDList(headNorm(qk, w.qkNorm()), v), 2);
     }
-    NDArray roped = grouped.mul(cosSin[0]).add(grouped.flip(3).mul(cosSin[1]));
-    NDArray q = roped.get(new NDIndex(":, :, 0:{}", g)); // (N, nKv, g, hd)
-    cache.write(l, slotIdx, roped.get(new NDIndex(":, :, {}:", g))); // (N, nKv, 2, hd)
+    NDArray roped = grouped.mul(cosSin[0]).add(Views.flip(grouped, 3).mul(cosSin[1]));
+    NDArray q = Views.slice(roped, 2, 0, g); // (N, nKv, g, hd)
+    cache.write(l, slotIdx, Views.slice(roped, 2, g, g + 2)); // (N, nKv, 2, hd)
     NDArray attn;
     if (plan.restoreOrder == null) {
       attn = attend(scope, cache, l, q, plan.groups.get(0));
@@ -259,8 +259,8 @@ public final class DecoderModel implements AutoCloseable {
     // --- MLP block: h + down(silu(gate) * up)
     NDArray gateUp = w.gateUp().apply(norm(h), narrow);
     int inter = config.intermediateSize();
-    NDArray gate = gateUp.get(new NDIndex(":, 0:{}", inter));
-    NDArray up = gateUp.get(new NDIndex(":, {}:", inter));
+    NDArray gate = Views.slice(gateUp, 1, 0, inter);
+    NDArray up = Views.slice(gateUp, 1, inter, 2L * inter);
     return w.down().apply(gate.mul(JniUtils.sigmoid((PtNDArray) gate)).mul(up), narrow, h);
   }
 
@@ -278,16 +278,17 @@ public final class DecoderModel implements AutoCloseable {
     int g = config.groupSize();
     int hd = config.headDim();
     NDArray[] kv = cache.read(l, grp.readBlocks(), scope); // (B, nKv, L, hd) each
-    NDArray qb = t == 1 ? q : q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-    NDArray scores = qb.matMul(kv[0].transpose(0, 1, 3, 2)); // (B, nKv, g·T, L)
+    NDArray qb = t == 1 ? q
+        : Views.reshape(Views.permute(Views.reshape(q, b, t, nKv, g, hd), 0, 2, 3, 1, 4), b, nKv, (long) g * t, hd);
+    NDArray scores = qb.matMul(Views.transpose(kv[0], 2, 3)); // (B, nKv, g·T, L)
     if (grp.mask() != null) {
       scores = t == 1 ? scores.add(grp.mask())
-          : scores.reshape(b, nKv, g, t, len).add(grp.mask()).reshape(b, nKv, g * t, len);
+          : Views.reshape(Views.reshape(scores, b, nKv, g, t, len).add(grp.mask()), b, nKv, (long) g * t, len);
     }
     NDArray out = JniUtils.softmax((PtNDArray) scores, -1, scores.getDataType()).matMul(kv[1]); // (B, nKv, g·T, hd)
     return t == 1
-        ? out.reshape(b, nKv * g * hd)
-        : out.reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, nKv * g * hd);
+        ? Views.reshape(out, b, (long) nKv * g * hd)
+        : Views.reshape(Views.permute(Views.reshape(out, b, nKv, g, t, hd), 0, 3, 1, 2, 4), (long) b * t, (long) nKv * g * hd);
   }
 
   /**

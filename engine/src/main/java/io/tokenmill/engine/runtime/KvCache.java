@@ -133,7 +133,7 @@ public final class KvCache implements AutoCloseable {
     NDArray v = JniUtils.embedding((PtNDArray) blockRows, (PtNDArray) valueBlocks[layer], false);
     k.attach(scope);
     v.attach(scope);
-    return new NDArray[] {k.reshape(out), v.reshape(out)};
+    return new NDArray[] {Views.reshape(k, out.getShape()), Views.reshape(v, out.getShape())};
   }
 
   /** Block tables giving sequence i the contiguous blocks [i·perSeq, (i+1)·perSeq): for simple callers. */

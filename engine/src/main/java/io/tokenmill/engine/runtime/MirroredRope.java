@@ -76,8 +76,8 @@ final class MirroredRope {
     NDIndex rows = new NDIndex("{}", positions);
     Shape one = new Shape(n, 1, 1, hd);
     Shape many = new Shape(n, 1, rotated, hd);
-    NDArray c = cos.get(step, rows).reshape(one).broadcast(many);
-    NDArray s = sin.get(step, rows).reshape(one).broadcast(many);
+    NDArray c = Views.reshape(cos.get(step, rows), one.getShape()).broadcast(many);
+    NDArray s = Views.reshape(sin.get(step, rows), one.getShape()).broadcast(many);
     NDArray ones = step.ones(one, dtype);
     NDArray zeros = step.zeros(one, dtype);
     return new NDArray[] {NDArrays.concat(new NDList(c, ones), 2), NDArrays.concat(new NDList(s, zeros), 2)};
