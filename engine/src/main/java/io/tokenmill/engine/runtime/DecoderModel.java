@@ -155,15 +155,15 @@ public final class DecoderModel implements AutoCloseable {
     }
     long[] stale = staleSlots(cache, batch);
     NDArray posIdx = step.create(positions);
-    NDArray slotIdx = step.create(slots, new Shape(n, nKv, 2));
+    NDIndex slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
     AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
     NDArray tokenIdx = step.create(tokens);
     NDArray padding = paddingColumns(step, n);
-    if (stale.length > 0) cache.clear(step.create(stale));
+    if (stale.length > 0) cache.clear(step.create(stale), step);
     prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
-    NDArray embedded = weights.embedding().get(step, new NDIndex("{}", tokenIdx)); // (N, h)
+    NDArray embedded = Views.rows(weights.embedding(), tokenIdx); // (N, h)
     NDArray x = NDArrays.concat(new NDList(embedded, padding), 1); // (N, hp): the padded residual stream
     if (ops != null) {
       ops.otherOps = step.getManagedArrays().size(); // inputs, attention plan, RoPE rows, embedding
@@ -186,7 +186,7 @@ public final class DecoderModel implements AutoCloseable {
     }
     // Each layer's input was closed and its output attached here: the scope holds as many arrays as before.
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
-    NDArray last = (n == b) ? x : x.get(new NDIndex("{}", step.create(lastRows))); // (B, hp)
+    NDArray last = (n == b) ? x : Views.rows(x, step.create(lastRows)); // (B, hp)
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
     return weights.lmHead().apply(normed, narrow); // (B, vocab)
   }
@@ -231,7 +231,7 @@ public final class DecoderModel implements AutoCloseable {
    * Each norm is one {@code normalize} and each residual add rides in its projection ({@link DecoderWeights}).
    */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDArray slotIdx, boolean narrow) {
+      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, boolean narrow) {
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();

@@ -101,11 +101,11 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
-   * Writes the new tokens' keys and values, {@code kv} (N, nKv, 2, hd), into {@code slots} (N, nKv, 2)
-   * ({@link #slot}) — one in-place index_put.
+   * Writes the new tokens' keys and values, {@code kv} (N, nKv, 2, hd), at {@code slotIdx}: an index
+   * array (N, nKv, 2) of {@link #slot}s — one in-place index_put.
    */
-  void write(int layer, NDArray slotIdx, NDArray kv) {
-    slots[layer].set(new NDIndex("{}", slotIdx), kv);
+  void write(int layer, NDIndex slotIdx, NDArray kv) {
+    slots[layer].set(slotIdx, kv);
   }
 
   /**
@@ -114,10 +114,10 @@ public final class KvCache implements AutoCloseable {
    * started keeps a previous owner's values — possibly non-finite, which a mask cannot hide from the P·V
    * product — out of the new owner's attention.
    */
-  void clear(NDArray slotIdx) {
+  void clear(NDArray slotIdx, NDManager scope) {
     NDIndex at = new NDIndex("{}", slotIdx);
     // The zero lives in the caller's scope: set(index, Number) would leave one scalar per call in the pool's.
-    NDArray zero = slotIdx.getManager().zeros(new Shape(), slots[0].getDataType());
+    NDArray zero = scope.zeros(new Shape(), slots[0].getDataType());
     for (NDArray layer : slots) layer.set(at, zero);
   }
 

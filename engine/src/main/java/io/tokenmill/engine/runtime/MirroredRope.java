@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
@@ -73,11 +72,10 @@ final class MirroredRope {
   NDArray[] tables(NDArray positions, int n, NDManager step) {
     int hd = config.headDim();
     int rotated = config.groupSize() + 1;
-    NDIndex rows = new NDIndex("{}", positions);
     Shape one = new Shape(n, 1, 1, hd);
     Shape many = new Shape(n, 1, rotated, hd);
-    NDArray c = Views.reshape(cos.get(step, rows), one.getShape()).broadcast(many);
-    NDArray s = Views.reshape(sin.get(step, rows), one.getShape()).broadcast(many);
+    NDArray c = Views.reshape(Views.rows(cos, positions), one.getShape()).broadcast(many);
+    NDArray s = Views.reshape(Views.rows(sin, positions), one.getShape()).broadcast(many);
     NDArray ones = step.ones(one, dtype);
     NDArray zeros = step.zeros(one, dtype);
     return new NDArray[] {NDArrays.concat(new NDList(c, ones), 2), NDArrays.concat(new NDList(s, zeros), 2)};

@@ -35,6 +35,15 @@ final class Views {
     return JniUtils.transpose((PtNDArray) x, a, b);
   }
 
+  /**
+   * Rows of a 2-D {@code table} picked by an int64 index array of any shape → (index shape..., columns),
+   * in the index's manager: libtorch's embedding lookup, whose contiguous-row path is several times faster
+   * than DJL's advanced indexing ({@code get(NDIndex("{}", index))}).
+   */
+  static NDArray rows(NDArray table, NDArray index) {
+    return JniUtils.embedding((PtNDArray) index, (PtNDArray) table, false);
+  }
+
   /** x reversed along {@code axis}. */
   static NDArray flip(NDArray x, int axis) {
     return JniUtils.flip((PtNDArray) x, new long[] {axis});
