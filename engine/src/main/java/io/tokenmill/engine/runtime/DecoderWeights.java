@@ -59,7 +59,9 @@ record DecoderWeights(
     float sqrtH = (float) Math.sqrt(h);
     int[] mirror = mirrorOrder(hd);
 
-    boolean inputMajor = !device.isGpu();
+    // Input-major chunks are the fp32 CPU layout; fp16 (CUDA, or a CPU device in tests of the CUDA path)
+    // keeps HF's (out, in) layout for linear.
+    boolean inputMajor = !device.isGpu() && device.dataType() == ai.djl.ndarray.types.DataType.FLOAT32;
     NDArray embedding = loader.load(ckpt.require(EMBED));
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
