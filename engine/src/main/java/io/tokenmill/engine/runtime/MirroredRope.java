@@ -37,11 +37,7 @@ final class MirroredRope {
     if (len <= length) return;
     int hd = config.headDim();
     int half = hd / 2;
-    if ((long) len * hd > Rope.MAX_TABLE_ELEMENTS) {
-      throw new IllegalArgumentException("RoPE tables for " + len + " positions of head_dim " + hd
-          + " exceed " + Rope.MAX_TABLE_ELEMENTS + " values; lower engine.max_seq_len (the model's "
-          + "max_position_embeddings is " + config.maxPositionEmbeddings() + ")");
-    }
+    Rope.checkTableSize(config, len);
     float[] c = new float[len * hd];
     float[] s = new float[len * hd];
     for (int p = 0; p < len; p++) {

@@ -53,16 +53,22 @@ public final class Rope {
     return inv;
   }
 
-  /** Makes sure tables cover positions [0, len). Tables live as long as the model. */
-  public synchronized void ensure(int len) {
-    if (len <= length) return;
+  /** Refuses cos/sin tables for {@code len} positions that would not fit one int-indexed Java array. */
+  static void checkTableSize(ModelConfig config, int len) {
     int hd = config.headDim();
-    int half = hd / 2;
     if ((long) len * hd > MAX_TABLE_ELEMENTS) {
       throw new IllegalArgumentException("RoPE tables for " + len + " positions of head_dim " + hd
           + " exceed " + MAX_TABLE_ELEMENTS + " values; lower engine.max_seq_len (the model's "
           + "max_position_embeddings is " + config.maxPositionEmbeddings() + ")");
     }
+  }
+
+  /** Makes sure tables cover positions [0, len). Tables live as long as the model. */
+  public synchronized void ensure(int len) {
+    if (len <= length) return;
+    int hd = config.headDim();
+    int half = hd / 2;
+    checkTableSize(config, len);
     float[] c = new float[len * hd];
     float[] s = new float[len * hd];
     for (int p = 0; p < len; p++) {
