@@ -145,11 +145,7 @@ public final class DecoderModel implements AutoCloseable {
         checkToken(seq[ti], bi);
         tokens[r] = seq[ti];
         positions[r] = start + ti;
-        int[] table = batch.blockTables()[bi];
-        for (int h = 0; h < nKv; h++) {
-          slots[(r * nKv + h) * 2] = cache.slot(table, start + ti, h, 0);
-          slots[(r * nKv + h) * 2 + 1] = cache.slot(table, start + ti, h, 1);
-        }
+        cache.slots(batch.blockTables()[bi], start + ti, slots, r * nKv * 2);
       }
       lastRows[bi] = r - 1;
     }
@@ -197,21 +193,19 @@ public final class DecoderModel implements AutoCloseable {
    */
   private static long[] staleSlots(KvCache cache, StepBatch batch) {
     int bs = cache.blockSize();
-    java.util.List<Long> out = new java.util.ArrayList<>();
+    int perPosition = 2 * cache.kvHeads();
+    long[] out = new long[0];
+    int n = 0;
     for (int bi = 0; bi < batch.size(); bi++) {
       int first = batch.starts()[bi];
       int last = first + batch.tokens()[bi].length - 1;
       int blockStart = last - last % bs;
       if (blockStart < first || last % bs == bs - 1) continue;
       int[] table = batch.blockTables()[bi];
-      for (int pos = last + 1; pos < blockStart + bs; pos++) {
-        for (int h = 0; h < cache.kvHeads(); h++) {
-          out.add(cache.slot(table, pos, h, 0));
-          out.add(cache.slot(table, pos, h, 1));
-        }
-      }
+      out = java.util.Arrays.copyOf(out, n + (blockStart + bs - last - 1) * perPosition);
+      for (int pos = last + 1; pos < blockStart + bs; pos++, n += perPosition) cache.slots(table, pos, out, n);
     }
-    return out.stream().mapToLong(Long::longValue).toArray();
+    return out;
   }
 
   /** The residual stream's padding, (N, hp − h): the norm constant, then zeros ({@link DecoderWeights}). */

@@ -5,7 +5,6 @@ import static io.tokenmill.engine.weights.WeightNames.*;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.tokenmill.engine.model.ModelConfig;
-import io.tokenmill.engine.runtime.DeviceTensorLoader.Part;
 import io.tokenmill.engine.weights.Checkpoint;
 import io.tokenmill.engine.weights.WeightSchema;
 import java.util.ArrayList;
@@ -111,11 +110,10 @@ record DecoderWeights(
     // CPU the input-major copy costs vocab × hidden floats and buys the faster GEMM on the hottest matmul.
     Projection lmHead;
     if (c.tieWordEmbeddings() && !inputMajor) {
-      lmHead = new Projection(List.of(embedding), embedding, null);
+      lmHead = Projection.of(List.of(embedding), false, null);
     } else {
       List<NDArray> w = inputMajor
-          ? loader.loadInputMajor(h, List.of(Part.of(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD))),
-              Projection.CPU_CHUNK)
+          ? loader.loadInputMajor(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD), Projection.CPU_CHUNK)
           : List.of(loader.load(ckpt.require(LM_HEAD)));
       lmHead = Projection.of(w, inputMajor, null);
     }

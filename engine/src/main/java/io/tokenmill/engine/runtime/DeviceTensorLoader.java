@@ -13,23 +13,11 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Turns checkpoint tensors into device arrays in the compute dtype, optionally fusing several tensors
- * along their first axis (q/k/v, gate/up), scaling them, or repeating a row (per-head norms). Reads go
- * straight from the memory-mapped files into one direct buffer per array; tensors over 1 GB are built
- * in row blocks and concatenated on the device.
+ * Turns checkpoint tensors, or weights rearranged in Java ({@link DecoderWeights}), into device arrays in
+ * the compute dtype. Checkpoint reads go straight from the memory-mapped files into one direct buffer per
+ * array; tensors over 1 GB are built in row blocks and concatenated on the device.
  */
 final class DeviceTensorLoader {
-
-  /** A tensor's rows appended {@code repeat} times, each value multiplied by {@code scale}. */
-  record Part(TensorEntry entry, float scale, int repeat) {
-    static Part of(TensorEntry e) {
-      return new Part(e, 1f, 1);
-    }
-
-    long elements() {
-      return entry.elementCount() * repeat;
-    }
-  }
 
   private static final long MAX_BLOCK_BYTES = 1L << 30;
 
@@ -48,7 +36,9 @@ final class DeviceTensorLoader {
     long[] s = e.shape();
     long bytes = e.elementCount() * device.storageType().bytes();
     if (bytes <= MAX_BLOCK_BYTES || s.length < 2) {
-      return load(new Shape(s), List.of(Part.of(e)));
+      ByteBuffer buf = allocate(e.elementCount());
+      checkpoint.read(e, 0, e.elementCount(), device.storageType(), buf);
+      return toDevice(buf, new Shape(s));
     }
     long rowElems = e.elementCount() / s[0];
     long rowsPerBlock = Math.max(1, MAX_BLOCK_BYTES / (rowElems * device.storageType().bytes()));
@@ -64,30 +54,6 @@ final class DeviceTensorLoader {
     NDArray whole = NDArrays.concat(blocks, 0);
     blocks.close();
     return whole;
-  }
-
-  /** Loads the parts concatenated along the first axis into an array of {@code shape}. */
-  NDArray load(Shape shape, List<Part> parts) {
-    long total = parts.stream().mapToLong(Part::elements).sum();
-    if (total != shape.size()) {
-      throw new IllegalStateException("fused tensor " + shape + " needs " + shape.size() + " elements, parts give " + total);
-    }
-    DType target = device.storageType();
-    ByteBuffer buf = allocate(total);
-    for (Part p : parts) {
-      for (int r = 0; r < p.repeat(); r++) {
-        if (p.scale() == 1f) {
-          checkpoint.read(p.entry(), 0, p.entry().elementCount(), target, buf);
-        } else {
-          float[] v = checkpoint.readFloats(p.entry());
-          for (float f : v) {
-            float x = f * p.scale();
-            if (target == DType.F32) buf.putFloat(x); else buf.putShort(DType.floatToF16(x));
-          }
-        }
-      }
-    }
-    return toDevice(buf, shape);
   }
 
   /**
@@ -147,22 +113,10 @@ final class DeviceTensorLoader {
     return result;
   }
 
-  /**
-   * Loads the parts (each (rows, in), concatenated along rows) as an (in, Σrows) fp32 matrix split into
-   * column chunks of at most {@code maxChunk} ({@link #inputMajor}).
-   */
-  List<NDArray> loadInputMajor(long in, List<Part> parts, int maxChunk) {
-    int width = Math.toIntExact(in);
-    int out = Math.toIntExact(parts.stream().mapToLong(Part::elements).sum() / in);
-    float[] w = new float[Math.multiplyExact(width, out)];
-    int at = 0;
-    for (Part p : parts) {
-      float[] src = checkpoint.readFloats(p.entry());
-      for (int rep = 0; rep < p.repeat(); rep++) {
-        for (float f : src) w[at++] = f * p.scale();
-      }
-    }
-    return inputMajor(w, out, width, maxChunk);
+  /** One (out, in) checkpoint tensor as input-major fp32 column chunks ({@link #inputMajor}). */
+  List<NDArray> loadInputMajor(TensorEntry e, int maxChunk) {
+    long[] shape = e.shape();
+    return inputMajor(checkpoint.readFloats(e), Math.toIntExact(shape[0]), Math.toIntExact(shape[1]), maxChunk);
   }
 
   /** A checkpoint tensor as floats (any stored dtype). */

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 
 /**
@@ -90,9 +88,18 @@ public final class KvCache implements AutoCloseable {
     return id;
   }
 
-  /** Write slot of position {@code pos}'s key (value: {@code 1}) in KV head {@code head}. */
-  long slot(int[] table, int pos, int head, int value) {
-    return (((long) value * kvHeads + head) * numBlocks + blockOf(table, pos)) * blockSize + pos % blockSize;
+  /**
+   * Write slots of position {@code pos}: for each KV head its key slot then its value slot (the (nKv, 2)
+   * order of {@link #write}'s index), 2·nKv values into {@code out} from {@code at}.
+   */
+  void slots(int[] table, int pos, long[] out, int at) {
+    long slot = (long) blockOf(table, pos) * blockSize + pos % blockSize; // key, head 0
+    long headStride = (long) numBlocks * blockSize;
+    long valueStride = kvHeads * headStride;
+    for (int h = 0; h < kvHeads; h++) {
+      out[at + 2 * h] = slot + h * headStride;
+      out[at + 2 * h + 1] = slot + h * headStride + valueStride;
+    }
   }
 
   /** Gather row of a block in KV head {@code head} ({@link #read}). */
@@ -102,14 +109,14 @@ public final class KvCache implements AutoCloseable {
 
   /**
    * Writes the new tokens' keys and values, {@code kv} (N, nKv, 2, hd), at {@code slotIdx}: an index
-   * array (N, nKv, 2) of {@link #slot}s — one in-place index_put.
+   * array (N, nKv, 2) of {@link #slots} — one in-place index_put.
    */
   void write(int layer, NDIndex slotIdx, NDArray kv) {
     slots[layer].set(slotIdx, kv);
   }
 
   /**
-   * Zeroes slots ({@link #slot}, any shape) in every layer. A block's slots past what its sequence has
+   * Zeroes slots ({@link #slots}, any shape) in every layer. A block's slots past what its sequence has
    * written are read (masked) by every step that gathers the block; zeroing them when the block is
    * started keeps a previous owner's values — possibly non-finite, which a mask cannot hide from the P·V
    * product — out of the new owner's attention.
@@ -129,8 +136,8 @@ public final class KvCache implements AutoCloseable {
   NDArray[] read(int layer, NDArray blockRows, NDManager scope) {
     Shape s = blockRows.getShape();
     Shape out = new Shape(s.get(0), s.get(1), s.get(2) * blockSize, headDim);
-    NDArray k = JniUtils.embedding((PtNDArray) blockRows, (PtNDArray) keyBlocks[layer], false);
-    NDArray v = JniUtils.embedding((PtNDArray) blockRows, (PtNDArray) valueBlocks[layer], false);
+    NDArray k = Views.rows(keyBlocks[layer], blockRows);
+    NDArray v = Views.rows(valueBlocks[layer], blockRows);
     k.attach(scope);
     v.attach(scope);
     return new NDArray[] {Views.reshape(k, out.getShape()), Views.reshape(v, out.getShape())};

@@ -22,15 +22,18 @@ import java.util.List;
  * @param weights the stored matrices: one (out, in) on GPU, or (in, out) chunks on CPU
  * @param linearWeight the (out, in) operand of {@code linear} when unchunked (on CPU a transposed view of
  *     the one input-major chunk), null when chunked
+ * @param weightBytes size of the stored matrices (decides threads, {@link #PARALLEL_GEMM_BYTES})
  */
-record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias) {
+record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, long weightBytes) {
 
   /** Widest column chunk of a CPU projection. */
   static final int CPU_CHUNK = 2048;
 
   static Projection of(List<NDArray> weights, boolean inputMajor, NDArray bias) {
     NDArray linear = weights.size() != 1 ? null : inputMajor ? weights.get(0).transpose() : weights.get(0);
-    return new Projection(weights, linear, bias);
+    long bytes = 0;
+    for (NDArray w : weights) bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
+    return new Projection(weights, linear, bias, bytes);
   }
 
   /**
@@ -62,12 +65,6 @@ record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias) {
     } finally {
       JniUtils.setNumThreads(1);
     }
-  }
-
-  private long weightBytes() {
-    long bytes = 0;
-    for (NDArray w : weights) bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
-    return bytes;
   }
 
   /** Sets the thread count the step's non-GEMM ops run with. */
