@@ -11,27 +11,27 @@ import ai.djl.pytorch.jni.JniUtils;
  * ops are mostly this small, that difference is a large part of the step. Results belong to the input's
  * manager, like every DJL op.
  */
-final class Views {
+public final class Views {
 
   private Views() {}
 
   /** x[..., start:end, ...] along {@code axis}. */
-  static NDArray slice(NDArray x, int axis, long start, long end) {
+  public static NDArray slice(NDArray x, int axis, long start, long end) {
     return JniUtils.slice((PtNDArray) x, axis, start, end, 1);
   }
 
   /** x viewed with another shape of the same size (no -1). */
-  static NDArray reshape(NDArray x, long... shape) {
+  public static NDArray reshape(NDArray x, long... shape) {
     return JniUtils.reshape((PtNDArray) x, shape);
   }
 
   /** x with its axes reordered. */
-  static NDArray permute(NDArray x, long... axes) {
+  public static NDArray permute(NDArray x, long... axes) {
     return JniUtils.permute((PtNDArray) x, axes);
   }
 
   /** x with two axes swapped. */
-  static NDArray transpose(NDArray x, int a, int b) {
+  public static NDArray transpose(NDArray x, int a, int b) {
     return JniUtils.transpose((PtNDArray) x, a, b);
   }
 
@@ -40,12 +40,12 @@ final class Views {
    * in the index's manager: libtorch's embedding lookup, whose contiguous-row path is several times faster
    * than DJL's advanced indexing ({@code get(NDIndex("{}", index))}).
    */
-  static NDArray rows(NDArray table, NDArray index) {
+  public static NDArray rows(NDArray table, NDArray index) {
     return JniUtils.embedding((PtNDArray) index, (PtNDArray) table, false);
   }
 
   /** x reversed along {@code axis}. */
-  static NDArray flip(NDArray x, int axis) {
+  public static NDArray flip(NDArray x, int axis) {
     return JniUtils.flip((PtNDArray) x, new long[] {axis});
   }
 }

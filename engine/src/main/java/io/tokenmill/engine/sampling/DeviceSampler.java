@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.tokenmill.engine.runtime.Views;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,10 +21,17 @@ import java.util.List;
  *
  * <p>Ops per step, S = rows sampled: penalties (rows that have them) gather the history's logits,
  * penalise them and put them back (3 small ops + the put over S × V); one max (NaN/inf check); greedy
- * rows one argmax; sampled rows: exp of the scaled logits (S × V), one sum, one top-K probe (K = 256 or
- * the largest top-k), then only (S, K) ops: gather, cumsum, masks, sort by id, cumsum, count. Rows
- * with neither top-k nor top-p draw over the whole vocabulary with one masked cumsum (S × V) and a
- * count. Top-p rows whose nucleus is wider than the probe (flat distributions) either sort their
+ * rows one argmax. Sampled rows: exp of the scaled logits (S × V) and one sum, copied to the host with
+ * the maxima (one copy). A top-p row whose total says the token after its best one is already outside
+ * the nucleus (1 ≥ p · total: a trained model's usual step at temperature 0.6) takes its best token —
+ * the draw could choose nothing else — so a step whose sampled rows are all like that costs ~12 ops. The
+ * others take one top-K probe (K = 256 or the largest top-k), then only (S, K) ops: gather, cumsum,
+ * masks (top-k's and min-p's only when a probed row uses them), sort by id, cumsum, count. A vocabulary
+ * of at most {@link #WHOLE_VOCABULARY_PROBE} tokens is probed whole, its probed rows gathered first and
+ * probed {@link #SMALL_PROBE} wide before the whole row (libtorch's CPU top-k and sort cost in
+ * proportion to their width there). Rows with neither top-k nor
+ * top-p draw over the whole vocabulary with one masked cumsum (S × V) and a count. Top-p rows whose
+ * nucleus is wider than the probe (flat distributions) either sort their
  * weights on the device ({@code wideNucleusOnDevice}: for accelerators, where a sort of 152k is cheap)
  * or copy just that row to the host and let the oracle sample it (for a CPU device, where the logits
  * already live in host memory and libtorch's sort is slower than the oracle's bucketed nucleus).
@@ -39,6 +48,20 @@ public final class DeviceSampler {
 
   /** Best tokens examined for top-p before falling back to the whole row, as in the oracle. */
   static final int PROBE = TokenSampler.NUCLEUS_PROBE;
+
+  /**
+   * Vocabularies up to this size are probed whole: a top-k of all of them costs less than the ops
+   * that look for a nucleus wider than the probe (and a copy to the host to learn of it).
+   */
+  static final int WHOLE_VOCABULARY_PROBE = 1024;
+
+  /**
+   * The first probe's width: a trained model's nucleus at temperature 0.6 / top-p 0.95 is a few tokens,
+   * and libtorch's top-k and sort on the CPU cost in proportion to their width (measured here on 32 rows
+   * of 262 tokens: top-k of all 262 ~0.5 ms, of 64 ~0.12 ms). Rows whose nucleus is wider take the full
+   * probe after it.
+   */
+  static final int SMALL_PROBE = 16;
 
   /**
    * One row to sample: its index in the logits, its params, its history (for penalties), its draw, and the
@@ -100,25 +123,64 @@ public final class DeviceSampler {
     NDArray x = ban(penalise(raw, rows, vocab, out), rows, vocab);
 
     NDArray max = x.max(new int[] {1}, true); // (S, 1); NaN propagates
-    float[] maxHost = toHost(max).toFloatArray();
-    int[] ids = new int[s];
     boolean anyGreedy = false;
     boolean anySampled = false;
     for (Row r : rows) {
       anyGreedy |= r.params().isGreedy();
       anySampled |= !r.params().isGreedy();
     }
-    if (anyGreedy) {
+    float[] maxHost = new float[s];
+    double[] totalHost = null;
+    NDArray w = null;
+    NDArray total = null;
+    if (anySampled) {
+      // The weights and their sums come back with the maxima in one copy: a row whose nucleus is its
+      // best token alone needs nothing else (below).
+      float[] invT = new float[s];
+      for (int i = 0; i < s; i++) {
+        SamplingParams p = rows.get(i).params();
+        invT[i] = p.isGreedy() ? 1f : (float) (1.0 / p.temperature());
+      }
+      w = x.sub(max).mul(m.create(invT, new Shape(s, 1))).exp(); // (S, V) weights, the top one exactly 1
+      total = w.sum(new int[] {1}, true).toType(DataType.FLOAT64, false); // (S, 1)
+      double[] both = toHost(max.toType(DataType.FLOAT64, false).concat(total, 1)).toDoubleArray();
+      totalHost = new double[s];
+      for (int i = 0; i < s; i++) {
+        maxHost[i] = (float) both[2 * i];
+        totalHost[i] = both[2 * i + 1];
+      }
+    } else {
+      maxHost = toHost(max).toFloatArray();
+    }
+    int[] ids = new int[s];
+    boolean[] alone = new boolean[s];
+    boolean needArgmax = anyGreedy;
+    boolean needProbe = false;
+    for (int i = 0; i < s; i++) {
+      Row r = rows.get(i);
+      if (out[i] != null || r.params().isGreedy()) continue;
+      out[i] = problemOf(maxHost[i], vocab);
+      if (out[i] != null) continue;
+      alone[i] = nucleusIsTheBestToken(r.params(), totalHost[i], vocab);
+      needProbe |= !alone[i];
+    }
+    boolean whole = vocab <= WHOLE_VOCABULARY_PROBE;
+    for (int i = 0; i < s; i++) {
+      if (!alone[i]) continue;
+      // A large vocabulary's probe runs over all rows (see probe): there it gives a lone nucleus's token
+      // for free, where an argmax would be another pass over S x V.
+      if (needProbe && !whole) alone[i] = false;
+      else needArgmax = true;
+    }
+    if (needArgmax) {
       long[] argmax = toHost(x.argMax(1)).toLongArray(); // first maximum on ties: the lowest id
       for (int i = 0; i < s; i++) ids[i] = (int) argmax[i];
     }
     for (int i = 0; i < s; i++) {
-      if (out[i] != null) continue;
-      out[i] = rows.get(i).params().isGreedy() ? greedyProblemOf(maxHost[i], ids[i], vocab)
-          : problemOf(maxHost[i], vocab);
+      if (out[i] == null && rows.get(i).params().isGreedy()) out[i] = greedyProblemOf(maxHost[i], ids[i], vocab);
     }
     boolean[] onHost = new boolean[s];
-    if (anySampled) drawSampled(x, max, rows, vocab, ids, out, onHost);
+    if (needProbe) drawSampled(x, w, total, rows, vocab, ids, alone, out, onHost);
 
     for (int i = 0; i < s; i++) {
       if (out[i] != null) continue;
@@ -194,75 +256,62 @@ public final class DeviceSampler {
     return x.flatten().put(index, minusInf).reshape(x.getShape());
   }
 
-  /** Temperature, top-k, top-p and min-p, then the draw, for every non-greedy row. */
-  private void drawSampled(NDArray x, NDArray max, List<Row> rows, int vocab, int[] ids, Outcome[] out,
-      boolean[] onHost) {
+  /**
+   * Temperature, top-k, top-p and min-p, then the draw, for every sampled row that has no outcome yet
+   * and whose nucleus is not its best token alone ({@code alone}; those already hold the argmax).
+   */
+  private void drawSampled(NDArray x, NDArray w, NDArray total, List<Row> rows, int vocab, int[] ids,
+      boolean[] alone, Outcome[] out, boolean[] onHost) {
     NDManager m = x.getManager();
     int s = rows.size();
-    int k = Math.min(vocab, PROBE);
-    float[] invT = new float[s];
-    long[] kEff = new long[s];
-    double[] topP = new double[s];
     double[] minP = new double[s];
-    double[] u = new double[s];
     boolean[] fullVocab = new boolean[s];
+    List<Integer> probed = new ArrayList<>();
     for (int i = 0; i < s; i++) {
       SamplingParams p = rows.get(i).params();
-      boolean greedy = p.isGreedy();
-      invT[i] = greedy ? 1f : (float) (1.0 / p.temperature());
-      boolean topK = p.topK() > 0 && p.topK() < vocab;
-      if (topK) k = Math.max(k, p.topK());
-      kEff[i] = topK ? p.topK() : Long.MAX_VALUE;
-      topP[i] = p.topP() < 1.0 ? p.topP() : Double.POSITIVE_INFINITY; // p * total = inf keeps everything
       minP[i] = p.minP();
-      u[i] = rows.get(i).uniform();
-      fullVocab[i] = !greedy && !topK && p.topP() >= 1.0;
+      boolean topK = p.topK() > 0 && p.topK() < vocab;
+      fullVocab[i] = !p.isGreedy() && !topK && p.topP() >= 1.0;
+      if (!p.isGreedy() && out[i] == null && !alone[i] && !fullVocab[i]) probed.add(i);
     }
-    NDArray w = x.sub(max).mul(m.create(invT).reshape(s, 1)).exp(); // (S, V) weights, the top one exactly 1
-    NDArray total = w.sum(new int[] {1}, true).toType(DataType.FLOAT64, false); // (S, 1)
-
-    // The probe: the K best tokens, best first; every filter is a mask over it.
-    NDList best = x.topK(k, 1, true, true);
-    NDArray probeIds = best.get(1); // (S, K)
-    NDArray pw = w.gather(probeIds, 1).toType(DataType.FLOAT64, false); // (S, K)
-    NDArray cum = pw.cumSum(1);
-    NDArray rank = m.arange(0, k, 1, DataType.INT64).reshape(1, k);
-    NDArray kArr = m.create(kEff).reshape(s, 1);
-    // Top-k rows renormalise over their k tokens: top-p's total is the mass of the first k.
-    NDArray massOfK = cum.gather(NDArrays.minimum(kArr, k).sub(1), 1);
-    NDArray isTopK = kArr.lt(Long.MAX_VALUE);
-    NDArray mass = NDArrays.where(isTopK, massOfK, total).mul(m.create(topP).reshape(s, 1)); // (S, 1)
-    NDArray keep = rank.lt(kArr)
-        .logicalAnd(cum.sub(pw).lt(mass)) // top-p: the mass strictly before the token is below p * total
-        .logicalAnd(pw.gte(m.create(minP).reshape(s, 1)));
-    NDArray kept = pw.mul(keep.toType(DataType.FLOAT64, false));
-    // Survivors in ascending id order; the first whose running sum passes u * total is the token.
-    NDArray byId = probeIds.argSort(1, true);
-    NDArray idsById = probeIds.gather(byId, 1);
-    NDArray drawCum = kept.gather(byId, 1).cumSum(1);
-    NDArray probeChoice = idsById.gather(countAtOrBelow(drawCum, m.create(u).reshape(s, 1), k), 1);
-    // Top-p rows without top-k whose probe never reaches p * total have a wider nucleus.
-    NDArray wide = isTopK.logicalNot().logicalAnd(cum.get(":, -1:").lt(mass));
-
-    long[] chosen = toHost(probeChoice).toLongArray();
-    // A probe holding the whole vocabulary always reaches p * total (up to rounding): never wide.
-    boolean[] wideHost = k < vocab ? toHost(wide).toBooleanArray() : new boolean[s];
     List<Integer> wholeRow = new ArrayList<>(); // drawn over the whole row in id order
     List<Integer> wideOnDevice = new ArrayList<>();
     double[] floor = minP.clone(); // the smallest weight a whole-row draw keeps
-    for (int i = 0; i < s; i++) {
-      if (out[i] != null || rows.get(i).params().isGreedy()) continue;
-      if (fullVocab[i]) {
-        wholeRow.add(i); // keeps w >= minP, as the oracle zeroes lighter weights
-      } else if (wideHost[i]) {
-        if (wideNucleusOnDevice) wideOnDevice.add(i);
-        else onHost[i] = true;
+    if (!probed.isEmpty()) {
+      // A small vocabulary is probed whole, a sort of every row: first the SMALL_PROBE best tokens then
+      // (a trained model's nucleus at temperature 0.6 is a few tokens), and the whole row only for the
+      // rows whose nucleus is wider, or whose top-k is larger. (For a large vocabulary the top-k's scan
+      // of the row costs the same for 16 or 256 tokens: one probe.)
+      boolean whole = vocab <= WHOLE_VOCABULARY_PROBE;
+      int fullK = whole ? vocab : Math.min(vocab, PROBE);
+      List<Integer> again = new ArrayList<>();
+      if (whole && SMALL_PROBE < fullK) {
+        List<Integer> first = new ArrayList<>();
+        for (int i : probed) {
+          int topK = rows.get(i).params().topK();
+          (topK > SMALL_PROBE && topK < vocab ? again : first).add(i);
+        }
+        if (!first.isEmpty()) {
+          boolean[] wide = probe(x, w, total, rows, first, SMALL_PROBE, vocab, ids);
+          for (int j = 0; j < first.size(); j++) if (wide[j]) again.add(first.get(j));
+        }
       } else {
-        ids[i] = (int) chosen[i];
+        again = probed;
+      }
+      if (!again.isEmpty()) {
+        boolean[] wide = probe(x, w, total, rows, again, fullK, vocab, ids);
+        for (int j = 0; j < again.size(); j++) {
+          if (!wide[j]) continue;
+          if (wideNucleusOnDevice) wideOnDevice.add(again.get(j));
+          else onHost[again.get(j)] = true;
+        }
       }
     }
+    for (int i = 0; i < s; i++) {
+      if (out[i] == null && fullVocab[i]) wholeRow.add(i); // keeps w >= minP, as the oracle zeroes lighter weights
+    }
     if (!wideOnDevice.isEmpty()) {
-      double[] cut = nucleusFloor(w, total, m.create(topP).reshape(s, 1), wideOnDevice, vocab);
+      double[] cut = nucleusFloor(w, total, rows, wideOnDevice, vocab);
       for (int j = 0; j < cut.length; j++) {
         int i = wideOnDevice.get(j);
         floor[i] = Math.max(cut[j], minP[i]);
@@ -278,13 +327,109 @@ public final class DeviceSampler {
       int i = wholeRow.get(j);
       sel[j] = i;
       thr[j] = (float) floor[i];
-      uu[j] = u[i];
+      uu[j] = rows.get(i).uniform();
     }
-    NDArray wr = w.get(new NDIndex("{}", m.create(sel)));
-    NDArray keptRow = wr.mul(wr.gte(m.create(thr).reshape(n, 1)).toType(DataType.FLOAT32, false));
+    NDArray wr = Views.rows(w, m.create(sel));
+    NDArray keptRow = wr.mul(wr.gte(m.create(thr, new Shape(n, 1))).toType(DataType.FLOAT32, false));
     NDArray rowCum = keptRow.cumSum(1).toType(DataType.FLOAT64, false); // (n, V), in id order
-    long[] pos = toHost(countAtOrBelow(rowCum, m.create(uu).reshape(n, 1), vocab)).toLongArray();
+    long[] pos = toHost(countAtOrBelow(rowCum, m.create(uu, new Shape(n, 1)), vocab)).toLongArray();
     for (int j = 0; j < n; j++) ids[wholeRow.get(j)] = (int) pos[j];
+  }
+
+  /**
+   * The probe over the rows {@code probed} (indices into {@code rows}), gathered first when they are not
+   * all rows: the K best tokens (K = {@code probeK}, or a probed row's larger top-k), best first; every filter is a mask over them (top-k's and min-p's only
+   * when a probed row uses them), then the draw over the survivors in ascending id order. Writes each
+   * row's choice into {@code ids}; returns, per probed row, whether its nucleus is wider than the probe
+   * (top-p rows without top-k whose K best tokens hold less than p · total; their choice is not valid).
+   */
+  private boolean[] probe(NDArray x, NDArray w, NDArray total, List<Row> rows, List<Integer> probed, int probeK,
+      int vocab, int[] ids) {
+    NDManager m = x.getManager();
+    int s = rows.size();
+    // Only the probed rows of a small vocabulary: there every op below costs in proportion to the rows.
+    // For a large vocabulary the copy of their x and w would cost about as much as the top-k over the
+    // rows it skips: all rows go through, the others' results unread.
+    boolean gather = probed.size() < s && vocab <= WHOLE_VOCABULARY_PROBE;
+    int n = gather ? probed.size() : s;
+    int[] pos = new int[s]; // a row's place in the arrays below, -1 if not probed
+    java.util.Arrays.fill(pos, -1);
+    for (int j = 0; j < probed.size(); j++) pos[probed.get(j)] = gather ? j : probed.get(j);
+    int k = probeK;
+    long[] sel = new long[n];
+    long[] kEff = new long[n];
+    double[] topP = new double[n];
+    double[] minP = new double[n];
+    double[] u = new double[n];
+    java.util.Arrays.fill(kEff, Long.MAX_VALUE);
+    java.util.Arrays.fill(topP, Double.POSITIVE_INFINITY);
+    boolean anyTopK = false;
+    boolean anyMinP = false;
+    for (int i : probed) {
+      int j = pos[i];
+      SamplingParams p = rows.get(i).params();
+      sel[j] = i;
+      boolean topK = p.topK() > 0 && p.topK() < vocab;
+      if (topK) k = Math.max(k, p.topK());
+      anyTopK |= topK;
+      kEff[j] = topK ? p.topK() : Long.MAX_VALUE;
+      topP[j] = p.topP() < 1.0 ? p.topP() : Double.POSITIVE_INFINITY; // p * total = inf keeps everything
+      minP[j] = p.minP();
+      anyMinP |= minP[j] > 0;
+      u[j] = rows.get(i).uniform();
+    }
+    if (gather) {
+      NDArray index = m.create(sel);
+      x = Views.rows(x, index);
+      w = Views.rows(w, index);
+      total = Views.rows(total, index);
+    }
+    NDArray topPArr = m.create(topP, new Shape(n, 1));
+    NDList best = x.topK(k, 1, true, true);
+    NDArray probeIds = best.get(1); // (n, K)
+    NDArray pw = w.gather(probeIds, 1).toType(DataType.FLOAT64, false); // (n, K)
+    NDArray cum = pw.cumSum(1);
+    NDArray mass = total.mul(topPArr); // (n, 1)
+    NDArray isTopK = null;
+    NDArray keep = cum.sub(pw).lt(mass); // top-p: the mass strictly before the token is below p * total
+    if (anyTopK) {
+      NDArray rank = m.arange(0, k, 1, DataType.INT64).reshape(1, k);
+      NDArray kArr = m.create(kEff, new Shape(n, 1));
+      // Top-k rows renormalise over their k tokens: top-p's total is the mass of the first k.
+      NDArray massOfK = cum.gather(NDArrays.minimum(kArr, k).sub(1), 1);
+      isTopK = kArr.lt(Long.MAX_VALUE);
+      mass = NDArrays.where(isTopK, massOfK, total).mul(topPArr);
+      keep = rank.lt(kArr).logicalAnd(cum.sub(pw).lt(mass));
+    }
+    if (anyMinP) keep = keep.logicalAnd(pw.gte(m.create(minP, new Shape(n, 1))));
+    NDArray kept = pw.mul(keep.toType(DataType.FLOAT64, false));
+    // Survivors in ascending id order; the first whose running sum passes u * total is the token.
+    NDArray byId = probeIds.argSort(1, true);
+    NDArray idsById = probeIds.gather(byId, 1);
+    NDArray drawCum = kept.gather(byId, 1).cumSum(1);
+    NDArray choice = idsById.gather(countAtOrBelow(drawCum, m.create(u, new Shape(n, 1)), k), 1); // (n, 1)
+    boolean[] wide = new boolean[n];
+    long[] chosen;
+    if (k < vocab) {
+      // A probe holding the whole vocabulary always reaches p * total (up to rounding): never wide.
+      NDArray isWide = Views.slice(cum, 1, k - 1, k).lt(mass);
+      if (isTopK != null) isWide = isTopK.logicalNot().logicalAnd(isWide);
+      long[] both = toHost(choice.concat(isWide.toType(DataType.INT64, false), 1)).toLongArray(); // one copy
+      chosen = new long[n];
+      for (int j = 0; j < n; j++) {
+        chosen[j] = both[2 * j];
+        wide[j] = both[2 * j + 1] != 0;
+      }
+    } else {
+      chosen = toHost(choice).toLongArray();
+    }
+    boolean[] wideOfProbed = new boolean[probed.size()];
+    for (int j = 0; j < probed.size(); j++) {
+      int i = probed.get(j);
+      ids[i] = (int) chosen[pos[i]];
+      wideOfProbed[j] = wide[pos[i]];
+    }
+    return wideOfProbed;
   }
 
   /**
@@ -293,7 +438,8 @@ public final class DeviceSampler {
    * {@link SortedDraw#drawTarget}, so a u that rounds u * total up to the total still lands in range.
    */
   private static NDArray countAtOrBelow(NDArray cum, NDArray u, int width) {
-    NDArray total = cum.get(":, -1:");
+    long last = cum.getShape().get(1) - 1;
+    NDArray total = Views.slice(cum, 1, last, last + 1);
     NDArray target = NDArrays.minimum(u.mul(total), total.mul(1 - 0x1.0p-52));
     return NDArrays.minimum(cum.lte(target).sum(new int[] {1}, true), width - 1);
   }
@@ -302,18 +448,25 @@ public final class DeviceSampler {
    * The smallest weight in the nucleus of each wide row: rows sorted ascending on the device, a token
    * is kept iff the mass above it (total minus the ascending running sum through it) is below p * total.
    */
-  private double[] nucleusFloor(NDArray w, NDArray total, NDArray topP, List<Integer> rowsIdx, int vocab) {
+  private double[] nucleusFloor(NDArray w, NDArray total, List<Row> rows, List<Integer> rowsIdx, int vocab) {
     NDManager m = w.getManager();
-    long[] sel = rowsIdx.stream().mapToLong(Integer::longValue).toArray();
+    int n = rowsIdx.size();
+    long[] sel = new long[n];
+    double[] topP = new double[n];
+    for (int j = 0; j < n; j++) {
+      sel[j] = rowsIdx.get(j);
+      topP[j] = rows.get(rowsIdx.get(j)).params().topP();
+    }
     NDArray idx = m.create(sel);
-    NDArray ascending = w.get(new NDIndex("{}", idx)).sort(1).toType(DataType.FLOAT64, false); // (n, V)
-    NDArray rowTotal = total.get(new NDIndex("{}", idx));
-    NDArray mass = rowTotal.mul(topP.get(new NDIndex("{}", idx)));
+    NDArray ascending = Views.rows(w, idx).sort(1).toType(DataType.FLOAT64, false); // (n, V)
+    NDArray rowTotal = Views.rows(total, idx);
+    NDArray mass = rowTotal.mul(m.create(topP, new Shape(n, 1)));
     NDArray above = rowTotal.sub(ascending.cumSum(1)); // mass of the tokens heavier than each
     NDArray keptCount = above.lt(mass).sum(new int[] {1}, true); // (n, 1)
     NDArray floorPos = NDArrays.maximum(NDArrays.minimum(keptCount.neg().add(vocab), vocab - 1), 0);
     return toHost(ascending.gather(floorPos, 1)).toDoubleArray();
   }
+
 
   /** The oracle on one row copied to the host: for wide nuclei on a CPU device. */
   private Outcome hostOracle(NDArray logits, Row r, int vocab) {
@@ -376,7 +529,18 @@ public final class DeviceSampler {
     }
   }
 
-  /** The oracle's messages for a row whose (penalised) maximum is not a finite number. */
+  /**
+   * True when a row's nucleus is its best token alone, so the draw is that token whatever the uniform:
+   * top-p without top-k, where the token after the best starts at mass 1 (the best token's weight)
+   * and is kept only if 1 is below p * total. The same comparison as the probe's mask, on the same
+   * float64 total, so both paths choose alike; the best token is the argmax (the lowest id on a tie,
+   * as the oracle breaks ties).
+   */
+  private static boolean nucleusIsTheBestToken(SamplingParams p, double total, int vocab) {
+    boolean topK = p.topK() > 0 && p.topK() < vocab;
+    return !topK && p.topP() < 1.0 && !(1.0 < total * p.topP());
+  }
+
   /** As {@link io.tokenmill.engine.runtime.StepResult#greedy()} words it: greedy rows fail alike on every path. */
   private static Outcome greedyProblemOf(float max, int argmax, int vocab) {
     if (Float.isNaN(max)) return new Outcome(null, "logits hold NaN: the model produced a non-number");
@@ -389,6 +553,7 @@ public final class DeviceSampler {
     return null;
   }
 
+  /** The oracle's messages for a sampled row whose (penalised) maximum is not a finite number. */
   private static Outcome problemOf(float max, int vocab) {
     if (Float.isNaN(max)) return new Outcome(null, "logits hold NaN: the model produced a non-number");
     if (max == Float.POSITIVE_INFINITY) return new Outcome(null, "a logit is +Infinity: the model overflowed");

@@ -35,6 +35,8 @@ class DeviceSamplerTest {
     c.add(new Config("top-k 300 + top-p", SamplingParams.builder().optTemperature(0.9).optTopK(300)
         .optTopP(0.8).build(), 0.5f));
     c.add(new Config("top-p peaked", SamplingParams.builder().optTemperature(0.6).optTopP(0.95).build(), 4f));
+    c.add(new Config("top-p, a nucleus of one token", SamplingParams.builder().optTemperature(0.6).optTopP(0.95)
+        .build(), 12f));
     c.add(new Config("top-p flat (wide nucleus)", SamplingParams.builder().optTemperature(0.6).optTopP(0.95)
         .build(), 0.3f));
     c.add(new Config("top-p + min-p", SamplingParams.builder().optTemperature(1.0).optTopP(0.9).optMinP(0.1)
@@ -70,6 +72,12 @@ class DeviceSamplerTest {
   @Test
   void smallVocabularyWithinTheProbeEqualsTheOracle() {
     for (Config cfg : configs()) compare(cfg, true, 200, 8, 3, 5);
+  }
+
+  /** Above the oracle's probe but probed whole on the device (no wide-nucleus step): as the oracle. */
+  @Test
+  void vocabularyProbedWholeEqualsTheOracle() {
+    for (Config cfg : configs()) compare(cfg, false, 700, 8, 3, 11);
   }
 
   /** Returns {clear cases, unclear cases, unclear cases that differ}; fails on a clear disagreement. */
@@ -127,10 +135,19 @@ class DeviceSamplerTest {
     return true;
   }
 
+  /**
+   * Mixed batches (greedy rows, rows whose nucleus is one token, probed rows, whole-row draws): each row
+   * draws what it draws alone, for a vocabulary probed in part (3,000) and one probed whole (300: the
+   * small probe first, probed rows gathered).
+   */
   @Test
   void aRowDrawsTheSameAloneAsInABatch() {
+    aRowDrawsTheSameAloneAsInABatch(3000);
+    aRowDrawsTheSameAloneAsInABatch(300);
+  }
+
+  static void aRowDrawsTheSameAloneAsInABatch(int vocab) {
     SplittableRandom rng = new SplittableRandom(3);
-    int vocab = 3000;
     List<Config> cfgs = configs();
     int rows = cfgs.size();
     float[][] logits = new float[rows][vocab];
@@ -201,8 +218,18 @@ class DeviceSamplerTest {
     try (NDManager m = NDManager.newBaseManager()) {
       DeviceSampler d = new DeviceSampler(true);
       d.sample(m.create(flat, new Shape(rows, vocab)), batch);
-      // Row maxima (4 bytes), the probe's choice (8) and the wide-nucleus flag (1) per row.
-      assertEquals(rows * 13L, d.lastBytesToHost());
+      // Per row: the maximum and the weights' total (float64 each); the argmax (8 bytes) when some
+      // row's nucleus is its best token alone; per probe a row takes (a small one, then the full one for
+      // wider nuclei) its choice and wide-nucleus flag (8 each).
+      long bytes = d.lastBytesToHost();
+      assertTrue(bytes >= rows * 32L && bytes <= rows * 56L, "bytes to host " + bytes);
+
+      // Peaked rows (a trained model's usual step): each nucleus is the best token alone, so the
+      // probe does not run and only the maxima, totals and argmax come back.
+      for (int b = 0; b < rows; b++) flat[b * vocab + 100 + b] = 60f;
+      DeviceSampler.Outcome[] out = d.sample(m.create(flat, new Shape(rows, vocab)), batch);
+      assertEquals(rows * 24L, d.lastBytesToHost());
+      for (int b = 0; b < rows; b++) assertEquals(100 + b, out[b].token().tokenId());
     }
   }
 
