@@ -29,12 +29,12 @@ import java.util.List;
  * masks (top-k's and min-p's only when a probed row uses them), sort by id, cumsum, count. A vocabulary
  * of at most {@link #WHOLE_VOCABULARY_PROBE} tokens is probed whole, its probed rows gathered first and
  * probed {@link #SMALL_PROBE} wide before the whole row (libtorch's CPU top-k and sort cost in
- * proportion to their width there). Rows with neither top-k nor
- * top-p draw over the whole vocabulary with one masked cumsum (S × V) and a count. Top-p rows whose
- * nucleus is wider than the probe (flat distributions) either sort their
- * weights on the device ({@code wideNucleusOnDevice}: for accelerators, where a sort of 152k is cheap)
- * or copy just that row to the host and let the oracle sample it (for a CPU device, where the logits
- * already live in host memory and libtorch's sort is slower than the oracle's bucketed nucleus).
+ * proportion to their width there). Rows with neither top-k nor top-p draw over the whole vocabulary
+ * with one masked cumsum (S × V) and a count. Top-p rows whose nucleus is wider than the probe (flat
+ * distributions) either sort their weights on the device ({@code wideNucleusOnDevice}: for
+ * accelerators, where a sort of 152k is cheap) or copy just that row to the host and let the oracle
+ * sample it (for a CPU device, where the logits already live in host memory and libtorch's sort is
+ * slower than the oracle's bucketed nucleus).
  *
  * <p>Precision: weights, sums and the full-vocabulary cumsum are float32 on the device, the probe's
  * (S, K) sums float64; the oracle works in float64 throughout. The two agree except when the draw (or
@@ -129,7 +129,7 @@ public final class DeviceSampler {
       anyGreedy |= r.params().isGreedy();
       anySampled |= !r.params().isGreedy();
     }
-    float[] maxHost = new float[s];
+    float[] maxHost;
     double[] totalHost = null;
     NDArray w = null;
     NDArray total = null;
@@ -144,6 +144,7 @@ public final class DeviceSampler {
       w = x.sub(max).mul(m.create(invT, new Shape(s, 1))).exp(); // (S, V) weights, the top one exactly 1
       total = w.sum(new int[] {1}, true).toType(DataType.FLOAT64, false); // (S, 1)
       double[] both = toHost(max.toType(DataType.FLOAT64, false).concat(total, 1)).toDoubleArray();
+      maxHost = new float[s];
       totalHost = new double[s];
       for (int i = 0; i < s; i++) {
         maxHost[i] = (float) both[2 * i];
@@ -156,20 +157,21 @@ public final class DeviceSampler {
     boolean[] alone = new boolean[s];
     boolean needArgmax = anyGreedy;
     boolean needProbe = false;
+    boolean needDraw = false; // probed rows or whole-row draws
     for (int i = 0; i < s; i++) {
       Row r = rows.get(i);
       if (out[i] != null || r.params().isGreedy()) continue;
       out[i] = problemOf(maxHost[i], vocab);
       if (out[i] != null) continue;
       alone[i] = nucleusIsTheBestToken(r.params(), totalHost[i], vocab);
-      needProbe |= !alone[i];
+      needDraw |= !alone[i];
+      needProbe |= !alone[i] && !drawsWholeRow(r.params(), vocab);
     }
-    boolean whole = vocab <= WHOLE_VOCABULARY_PROBE;
     for (int i = 0; i < s; i++) {
       if (!alone[i]) continue;
       // A large vocabulary's probe runs over all rows (see probe): there it gives a lone nucleus's token
       // for free, where an argmax would be another pass over S x V.
-      if (needProbe && !whole) alone[i] = false;
+      if (needProbe && !probesWhole(vocab)) alone[i] = false;
       else needArgmax = true;
     }
     if (needArgmax) {
@@ -180,7 +182,7 @@ public final class DeviceSampler {
       if (out[i] == null && rows.get(i).params().isGreedy()) out[i] = greedyProblemOf(maxHost[i], ids[i], vocab);
     }
     boolean[] onHost = new boolean[s];
-    if (needProbe) drawSampled(x, w, total, rows, vocab, ids, alone, out, onHost);
+    if (needDraw) drawSampled(x, w, total, rows, vocab, ids, alone, out, onHost);
 
     for (int i = 0; i < s; i++) {
       if (out[i] != null) continue;
@@ -270,26 +272,25 @@ public final class DeviceSampler {
     for (int i = 0; i < s; i++) {
       SamplingParams p = rows.get(i).params();
       minP[i] = p.minP();
-      boolean topK = p.topK() > 0 && p.topK() < vocab;
-      fullVocab[i] = !p.isGreedy() && !topK && p.topP() >= 1.0;
+      fullVocab[i] = drawsWholeRow(p, vocab);
       if (!p.isGreedy() && out[i] == null && !alone[i] && !fullVocab[i]) probed.add(i);
     }
     List<Integer> wholeRow = new ArrayList<>(); // drawn over the whole row in id order
     List<Integer> wideOnDevice = new ArrayList<>();
     double[] floor = minP.clone(); // the smallest weight a whole-row draw keeps
     if (!probed.isEmpty()) {
-      // A small vocabulary is probed whole, a sort of every row: first the SMALL_PROBE best tokens then
-      // (a trained model's nucleus at temperature 0.6 is a few tokens), and the whole row only for the
-      // rows whose nucleus is wider, or whose top-k is larger. (For a large vocabulary the top-k's scan
+      // A small vocabulary is probed whole, a sort of every row: its rows first take the SMALL_PROBE
+      // best tokens (a trained model's nucleus at temperature 0.6 is a few tokens), and the whole row
+      // only when their nucleus is wider or their top-k larger. (For a large vocabulary the top-k's scan
       // of the row costs the same for 16 or 256 tokens: one probe.)
-      boolean whole = vocab <= WHOLE_VOCABULARY_PROBE;
+      boolean whole = probesWhole(vocab);
       int fullK = whole ? vocab : Math.min(vocab, PROBE);
       List<Integer> again = new ArrayList<>();
       if (whole && SMALL_PROBE < fullK) {
         List<Integer> first = new ArrayList<>();
         for (int i : probed) {
-          int topK = rows.get(i).params().topK();
-          (topK > SMALL_PROBE && topK < vocab ? again : first).add(i);
+          SamplingParams p = rows.get(i).params();
+          (limitsTopK(p, vocab) && p.topK() > SMALL_PROBE ? again : first).add(i);
         }
         if (!first.isEmpty()) {
           boolean[] wide = probe(x, w, total, rows, first, SMALL_PROBE, vocab, ids);
@@ -338,8 +339,9 @@ public final class DeviceSampler {
 
   /**
    * The probe over the rows {@code probed} (indices into {@code rows}), gathered first when they are not
-   * all rows: the K best tokens (K = {@code probeK}, or a probed row's larger top-k), best first; every filter is a mask over them (top-k's and min-p's only
-   * when a probed row uses them), then the draw over the survivors in ascending id order. Writes each
+   * all rows: the K best tokens (K = {@code probeK}, or a probed row's larger top-k), best first; every
+   * filter is a mask over them (top-k's and min-p's only when a probed row uses them), then the draw over
+   * the survivors in ascending id order. Writes each
    * row's choice into {@code ids}; returns, per probed row, whether its nucleus is wider than the probe
    * (top-p rows without top-k whose K best tokens hold less than p · total; their choice is not valid).
    */
@@ -350,7 +352,7 @@ public final class DeviceSampler {
     // Only the probed rows of a small vocabulary: there every op below costs in proportion to the rows.
     // For a large vocabulary the copy of their x and w would cost about as much as the top-k over the
     // rows it skips: all rows go through, the others' results unread.
-    boolean gather = probed.size() < s && vocab <= WHOLE_VOCABULARY_PROBE;
+    boolean gather = probed.size() < s && probesWhole(vocab);
     int n = gather ? probed.size() : s;
     int[] pos = new int[s]; // a row's place in the arrays below, -1 if not probed
     java.util.Arrays.fill(pos, -1);
@@ -369,7 +371,7 @@ public final class DeviceSampler {
       int j = pos[i];
       SamplingParams p = rows.get(i).params();
       sel[j] = i;
-      boolean topK = p.topK() > 0 && p.topK() < vocab;
+      boolean topK = limitsTopK(p, vocab);
       if (topK) k = Math.max(k, p.topK());
       anyTopK |= topK;
       kEff[j] = topK ? p.topK() : Long.MAX_VALUE;
@@ -537,8 +539,22 @@ public final class DeviceSampler {
    * as the oracle breaks ties).
    */
   private static boolean nucleusIsTheBestToken(SamplingParams p, double total, int vocab) {
-    boolean topK = p.topK() > 0 && p.topK() < vocab;
-    return !topK && p.topP() < 1.0 && !(1.0 < total * p.topP());
+    return !limitsTopK(p, vocab) && p.topP() < 1.0 && !(1.0 < total * p.topP());
+  }
+
+  /** Whether a row's top-k keeps fewer tokens than the vocabulary (else it filters nothing). */
+  private static boolean limitsTopK(SamplingParams p, int vocab) {
+    return p.topK() > 0 && p.topK() < vocab;
+  }
+
+  /** A sampled row with neither top-k nor top-p: drawn over the whole row in id order, no probe. */
+  private static boolean drawsWholeRow(SamplingParams p, int vocab) {
+    return !p.isGreedy() && !limitsTopK(p, vocab) && p.topP() >= 1.0;
+  }
+
+  /** Whether a vocabulary is small enough to be probed whole ({@link #WHOLE_VOCABULARY_PROBE}). */
+  private static boolean probesWhole(int vocab) {
+    return vocab <= WHOLE_VOCABULARY_PROBE;
   }
 
   /** As {@link io.tokenmill.engine.runtime.StepResult#greedy()} words it: greedy rows fail alike on every path. */
