@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 /**
  * How one step's attention is grouped. Projections run on exactly the step's new tokens (no padding),
  * but attention needs rectangles: (sequences × new tokens) queries against (sequences × context) keys
- * gathered, whole blocks at a time, from the paged pool (a group's context is padded up to whole blocks;
+ * gathered, as the token rows of whole blocks, from the paged pool (a group's context is padded up to whole blocks;
  * the mask hides the padding). A continuous-batching step mixes decodes (1 token, contexts from tens to
  * thousands) with prefill chunks (many tokens), so:
  *
@@ -26,10 +26,11 @@ final class AttentionPlan {
 
   /**
    * One group: which flattened token rows form its (size × t) queries (null = all rows, in order),
-   * the (head, block) rows to gather, (size, nKv, len / blockSize), and the additive mask, (size, 1, 1,
-   * t, len) — (size, 1, 1, len) for decodes — null when nothing is hidden.
+   * the cache slots to gather keys and values from, (size, nKv, len) each ({@link KvCache#slotIndex}),
+   * and the additive mask, (size, 1, 1, t, len) — (size, 1, 1, len) for decodes — null when nothing is
+   * hidden.
    */
-  record Group(NDArray queryRows, int size, int t, int len, NDArray readBlocks, NDArray mask) {}
+  record Group(NDArray queryRows, int size, int t, int len, NDArray keySlots, NDArray valueSlots, NDArray mask) {}
 
   final List<Group> groups;
   /** Maps each token row to its row in the concatenated group outputs; null when there is one identity group. */
@@ -120,7 +121,7 @@ final class AttentionPlan {
     int heads = cache.kvHeads();
     // Past a sequence's own blocks the rows are padding (masked): its own first block again, never another
     // sequence's, so a neighbour's non-finite K/V cannot reach it through a masked score (0 · NaN).
-    long[] read = new long[size * heads * nb]; // (size, nKv, nb)
+    long[] read = new long[size * heads * nb]; // (size, nKv, nb): first key slots
     boolean needMask = t > 1;
     for (int j = 0; j < size; j++) {
       int s = seqs[j];
@@ -131,7 +132,7 @@ final class AttentionPlan {
       int own = cache.blockOf(table, 0);
       for (int k = 0; k < nb; k++) {
         int block = k < blocks ? cache.blockOf(table, k * bs) : own;
-        for (int h = 0; h < heads; h++) read[(j * heads + h) * nb + k] = cache.blockRow(block, h);
+        for (int h = 0; h < heads; h++) read[(j * heads + h) * nb + k] = cache.firstKeySlot(block, h);
       }
     }
     float[] mask = null;
@@ -157,7 +158,8 @@ final class AttentionPlan {
       }
       rows = step.create(q);
     }
-    return new Group(rows, size, t, len, step.create(read, new Shape(size, heads, nb)),
+    NDArray[] kv = cache.slotIndex(step.create(read, new Shape(size, heads, nb, 1)));
+    return new Group(rows, size, t, len, kv[0], kv[1],
         mask == null ? null : step.create(mask, t == 1 ? new Shape(size, 1, 1, len) : new Shape(size, 1, 1, t, len)).toType(dtype, false));
   }
 }

@@ -20,11 +20,11 @@ import java.nio.file.Path;
  * {@link StepResult}, so nothing accumulates across steps.
  *
  * <p>Activations are flattened to (N, padded hidden) rows, exactly the step's new tokens, so every
- * projection is one GEMM over the whole batch. A layer is few, large ops (29 per decode step for Qwen2,
+ * projection is one GEMM over the whole batch. A layer is few, large ops (27 per decode step for Qwen2,
  * {@code OpCountTest}): RMSNorm is one {@code normalize} of the padded residual stream, residual adds ride
  * in the o and down GEMMs, q/k/v come out grouped per KV head and are rotated together by one
- * multiply-add with a flip, keys and values go to the cache in one index_put, and attention reads whole
- * gathered blocks without copies. How the weights are rearranged for this: {@link DecoderWeights}.
+ * multiply-add with a flip, keys and values go to the cache in one index_put, and attention reads keys and
+ * values gathered as token rows of whole blocks, already in its shape, without further copies. How the weights are rearranged for this: {@link DecoderWeights}.
  */
 public final class DecoderModel implements AutoCloseable {
 
@@ -271,7 +271,7 @@ public final class DecoderModel implements AutoCloseable {
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();
-    NDArray[] kv = cache.read(l, grp.readBlocks(), scope); // (B, nKv, L, hd) each
+    NDArray[] kv = cache.read(l, grp.keySlots(), grp.valueSlots(), scope); // (B, nKv, L, hd) each
     NDArray qb = t == 1 ? q
         : Views.reshape(Views.permute(Views.reshape(q, b, t, nKv, g, hd), 0, 2, 3, 1, 4), b, nKv, (long) g * t, hd);
     NDArray scores = qb.matMul(Views.transpose(kv[0], 2, 3)); // (B, nKv, g·T, L)

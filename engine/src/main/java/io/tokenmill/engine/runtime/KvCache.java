@@ -3,6 +3,7 @@ package io.tokenmill.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.model.ModelConfig;
 
@@ -16,8 +17,10 @@ import io.tokenmill.engine.model.ModelConfig;
  * <ul>
  *   <li>A step writes a layer's new keys and values with one index_put: they come out of the forward as
  *       one (N, nKv, 2, hd) view.</li>
- *   <li>A step gathers whole blocks, not token rows: one embedding lookup of (sequences × nKv × blocks)
- *       rows of blockSize·headDim values for keys, one for values.</li>
+ *   <li>A step gathers token rows of whole blocks: one embedding lookup of (sequences × nKv × L) rows of
+ *       headDim values for keys, one for values, whose result is already attention's (B, nKv, L, hd)
+ *       (gathering blockSize·headDim rows instead needs a reshape after each: two more ops per layer;
+ *       measured no faster, docs/PERFORMANCE.md).</li>
  *   <li>The gathered (B, nKv, L, hd) arrays are contiguous: the attention matmuls read them as they are —
  *       no transposed copy, and no strided operand (MKL's strided batched path measured 2× slower here,
  *       docs/PERFORMANCE.md).</li>
@@ -28,15 +31,19 @@ import io.tokenmill.engine.model.ModelConfig;
 public final class KvCache implements AutoCloseable {
 
   private final NDManager manager;
-  /** Per layer, keys viewed (nKv·numBlocks, blockSize·hd): one row per (head, block), for gathers. */
-  private final NDArray[] keyBlocks;
-  private final NDArray[] valueBlocks;
-  /** Per layer, the whole pool viewed (2·nKv·numBlocks·blockSize, hd): one row per token slot, for writes. */
+  /**
+   * Per layer, the whole pool viewed (2·nKv·numBlocks·blockSize, hd): one row per token slot, keys of
+   * (head, block) rows first, then values; writes and gathers index it.
+   */
   private final NDArray[] slots;
   private final int numBlocks;
   private final int blockSize;
   private final int kvHeads;
   private final int headDim;
+  /** 0 … blockSize − 1 (int64): a block's positions, added to its first slot. */
+  private final NDArray withinBlock;
+  /** Slot distance from a key to its value (int64 scalar). */
+  private final NDArray valueOffset;
 
   KvCache(NDManager parent, ModelConfig config, ComputeDevice device, int numBlocks, int blockSize) {
     if (numBlocks <= 0 || blockSize <= 0) throw new IllegalArgumentException("numBlocks and blockSize must be > 0");
@@ -46,15 +53,12 @@ public final class KvCache implements AutoCloseable {
     this.kvHeads = config.numKvHeads();
     this.headDim = config.headDim();
     int layers = config.numLayers();
-    this.keyBlocks = new NDArray[layers];
-    this.valueBlocks = new NDArray[layers];
     this.slots = new NDArray[layers];
+    this.withinBlock = manager.arange(0, blockSize, 1, DataType.INT64);
+    this.valueOffset = manager.create((long) kvHeads * numBlocks * blockSize);
     long headBlocks = (long) kvHeads * numBlocks;
     for (int l = 0; l < layers; l++) {
       NDArray pool = manager.zeros(new Shape(2 * headBlocks, (long) blockSize * headDim), device.dataType());
-      // views of the same storage
-      keyBlocks[l] = pool.get(new NDIndex("0:{}", headBlocks));
-      valueBlocks[l] = pool.get(new NDIndex("{}:", headBlocks));
       slots[l] = pool.reshape(2 * headBlocks * blockSize, headDim);
     }
   }
@@ -102,9 +106,9 @@ public final class KvCache implements AutoCloseable {
     }
   }
 
-  /** Gather row of a block in KV head {@code head} ({@link #read}). */
-  long blockRow(int block, int head) {
-    return (long) head * numBlocks + block;
+  /** First key slot of a block in KV head {@code head} ({@link #slotIndex}). */
+  long firstKeySlot(int block, int head) {
+    return ((long) head * numBlocks + block) * blockSize;
   }
 
   /**
@@ -129,18 +133,31 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
-   * Gathers whole blocks: {@code blockRows} (B, nKv, nb) ({@link #blockRow}) → keys and values, each
-   * (B, nKv, nb·blockSize, hd), contiguous, in {@code scope}. Positions past a sequence's context hold
-   * whatever its blocks hold and must be masked by the caller.
+   * Key and value slot indices of whole blocks: {@code firstSlots} (B, nKv, nb, 1) holds each gathered
+   * block's first key slot ({@link #firstKeySlot}); the block's other positions and the value
+   * slots are added on the device → (B, nKv, nb·blockSize) each, positions in order. Built once per
+   * attention group and step (four ops with the upload) and read by every layer's {@link #read}; the
+   * upload stays one index per block (expanding it on the host would upload B·nKv·L indices: at batch 256
+   * and 8k contexts, 32 MB a step).
    */
-  NDArray[] read(int layer, NDArray blockRows, NDManager scope) {
-    Shape s = blockRows.getShape();
-    Shape out = new Shape(s.get(0), s.get(1), s.get(2) * blockSize, headDim);
-    NDArray k = Views.rows(keyBlocks[layer], blockRows);
-    NDArray v = Views.rows(valueBlocks[layer], blockRows);
+  NDArray[] slotIndex(NDArray firstSlots) {
+    Shape s = firstSlots.getShape();
+    NDArray keys = Views.reshape(firstSlots.add(withinBlock), s.get(0), s.get(1), s.get(2) * blockSize);
+    return new NDArray[] {keys, keys.add(valueOffset)};
+  }
+
+  /**
+   * Gathers keys and values at {@code keySlots} and {@code valueSlots} ({@link #slotIndex}, (B, nKv, L)):
+   * (B, nKv, L, hd) each, contiguous, in {@code scope} — one row lookup each, already in attention's
+   * shape. Positions past a sequence's context hold whatever its blocks hold and must be masked by the
+   * caller.
+   */
+  NDArray[] read(int layer, NDArray keySlots, NDArray valueSlots, NDManager scope) {
+    NDArray k = Views.rows(slots[layer], keySlots);
+    NDArray v = Views.rows(slots[layer], valueSlots);
     k.attach(scope);
     v.attach(scope);
-    return new NDArray[] {Views.reshape(k, out.getShape()), Views.reshape(v, out.getShape())};
+    return new NDArray[] {k, v};
   }
 
   /** Block tables giving sequence i the contiguous blocks [i·perSeq, (i+1)·perSeq): for simple callers. */
