@@ -114,7 +114,11 @@ class RunLockTest {
     String first = Files.readString(out.resolve("_lock"));
     Thread.sleep(400);
     assertNotEquals(first, Files.readString(out.resolve("_lock")), "heartbeat refreshed");
-    writeLock(out, "thief", "another-host", 1, Instant.now()); // what a takeover after a long stall leaves
+    // What a takeover after a long stall leaves, written just after a beat: a beat reads the lock and then
+    // rewrites it, and a lock written between the two is overwritten (a real takeover happens while the
+    // holder is stalled, not mid-beat; without this wait the test failed in a clean-clone CI run).
+    awaitBeat(out);
+    writeLock(out, "thief", "another-host", 1, Instant.now());
     Thread.sleep(400);
     s.prepare(JobSettings.OutputMode.RESUME);
     Files.createDirectories(Path.of(s.stagingDir("wave=x-000").replace("file:", "")));
@@ -122,5 +126,15 @@ class RunLockTest {
     assertTrue(e.getMessage().contains("thief") && e.getMessage().contains("taken over"), e.getMessage());
     s.release();
     assertEquals("thief", holder(out), "release leaves another run's lock alone");
+  }
+
+  /** Returns as soon as the live run's heartbeat has rewritten its lock (every 100 ms in these tests). */
+  private static void awaitBeat(Path out) throws Exception {
+    String seen = Files.readString(out.resolve("_lock"));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (seen.equals(Files.readString(out.resolve("_lock")))) {
+      if (System.nanoTime() > deadline) throw new AssertionError("no heartbeat in 5 s");
+      Thread.sleep(1);
+    }
   }
 }
