@@ -1,6 +1,7 @@
 package io.tokenmill.jobs.cli;
 
 import io.tokenmill.engine.inference.ReasoningOptions;
+import io.tokenmill.reasoner.ForcedLines;
 import io.tokenmill.reasoner.TinyEval;
 import io.tokenmill.reasoner.tasks.Problem;
 import io.tokenmill.reasoner.tasks.Task;
@@ -37,7 +38,7 @@ final class EvalTinyCommand implements Callable<Integer> {
   @Option(names = "--no-accuracy", description = "skip the per-level accuracy table")
   boolean noAccuracy;
 
-  @Option(names = "--show-failures", defaultValue = "0", description = "print up to N wrong outputs")
+  @Option(names = "--show-failures", defaultValue = "0", description = "print up to N wrong outputs (with --forced-lines: N wrong lines per kind, reference ← the model's teacher-forced argmax)")
   int showFailures;
 
   @Option(names = "--tasks", defaultValue = "add,sub,mul,count",
@@ -47,8 +48,22 @@ final class EvalTinyCommand implements Callable<Integer> {
   @Option(names = "--at-once", description = "also measure each task answering at once (thinking_budget 0, no transition)")
   boolean atOnce;
 
+  @Option(names = "--forced-lines",
+      description = "first print where the reasoning breaks: per line kind, the share of lines the model gets "
+          + "right teacher-forced and how many problems first go wrong there (one forward pass, no decoding)")
+  boolean forcedLines;
+
   @Override
   public Integer call() {
+    if (forcedLines) {
+      List<Problem> problems = TinyEval.heldOut(taskList(), perLevel, seed);
+      long t0 = System.nanoTime();
+      ForcedLines.Report report = ForcedLines.measure(model, problems, showFailures);
+      System.out.printf("%d held-out problems teacher-forced in %.1f s%n%n", problems.size(), (System.nanoTime() - t0) / 1e9);
+      System.out.println(ForcedLines.table(report.rows()));
+      report.wrongLines().forEach((kind, lines) -> lines.forEach(l -> System.out.println("WRONG " + kind + ": " + l)));
+      if (noAccuracy && !budgets && !atOnce) return 0;
+    }
     try (TinyEval eval = TinyEval.open(model)) {
       if (!noAccuracy) {
         List<Problem> problems = TinyEval.heldOut(taskList(), perLevel, seed);

@@ -39,6 +39,16 @@ class TinyReasonerCliTest {
   }
 
   @Test
+  void evalTinyForcedLinesPrintsWhereTracesBreak() {
+    Captured c = capture(() -> TokenmillCli.run("eval-tiny", "--model", "../data-samples/models/tiny-reasoner",
+        "--tasks", "seating", "--per-level", "1", "--forced-lines", "--no-accuracy", "--show-failures", "1"));
+    assertEquals(0, c.code(), c.err());
+    // the arithmetic model has never seen a puzzle: all 4 break at the first line
+    assertTrue(c.out().contains("| seating | layout | 4 | 0.0% | 4 |"), c.out());
+    assertTrue(c.out().contains("WRONG seating layout: "), c.out());
+  }
+
+  @Test
   void tinyPromptsWritesJsonLines() throws Exception {
     Path out = tmp.resolve("p.jsonl");
     Captured c = capture(() -> TokenmillCli.run("tiny-prompts", "--out", out.toString(), "--per-task", "8"));

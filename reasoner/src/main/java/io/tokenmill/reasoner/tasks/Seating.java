@@ -49,6 +49,23 @@ public final class Seating implements Task {
     }
   }
 
+  /**
+   * {@code layout} (row 4), {@code guests}, {@code condition} (1 I <H), {@code rules} (a guest's rule
+   * table line), {@code attempt} (a seat tried), {@code undo}, {@code answer} (Seating: …), {@code format}
+   * (the think tag, blank lines): the trace's line types ({@link SearchTrace}).
+   */
+  @Override
+  public String lineKind(String line) {
+    if (line.isEmpty() || line.equals("</think>")) return "format";
+    if (line.startsWith("Seating:")) return "answer";
+    if (line.startsWith("row ") || line.startsWith("table ")) return "layout";
+    if (line.startsWith("guests")) return "guests";
+    if (Character.isDigit(line.charAt(0))) return "condition";
+    if (line.contains("undo")) return "undo";
+    if (line.contains("|")) return "attempt";
+    return "rules";
+  }
+
   /** The puzzle's reference JSON, read back from the prompt (what the job's {@code seating} verifier takes). */
   @Override
   public String reference(Problem p) {

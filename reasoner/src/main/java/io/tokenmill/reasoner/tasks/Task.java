@@ -41,6 +41,14 @@ public interface Task {
     return answer != null && answer.equals(p.answer());
   }
 
+  /**
+   * The kind of a line of this task's completion, for {@code ForcedLines}' per-kind table (e.g. the
+   * seating trace's rule table vs its search lines). One kind unless overridden.
+   */
+  default String lineKind(String line) {
+    return line.equals("</think>") || line.isEmpty() ? "format" : "line";
+  }
+
   /** Draws one problem of the given level: a uniform stratum, then a problem of it. */
   default Problem generate(int level, RandomGenerator rng) {
     return generate(level, rng.nextInt(strata(level)), rng);
