@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tokenmill.engine.runtime.Views;
@@ -118,7 +117,7 @@ public final class DeviceSampler {
       rowIdx[i] = rows.get(i).index();
       allInOrder &= rowIdx[i] == i;
     }
-    NDArray raw = allInOrder ? logits : logits.get(new NDIndex("{}", m.create(rowIdx))); // (S, V)
+    NDArray raw = allInOrder ? logits : Views.rows(logits, m.create(rowIdx)); // (S, V)
     raw = raw.toType(DataType.FLOAT32, false); // a no-op for float32 logits
     NDArray x = ban(penalise(raw, rows, vocab, out), rows, vocab);
 
@@ -508,7 +507,7 @@ public final class DeviceSampler {
       sel[j] = asking.get(j);
       chosen[j] = out[asking.get(j)].token().tokenId();
     }
-    NDArray r = raw.get(new NDIndex("{}", m.create(sel))); // (L, V)
+    NDArray r = Views.rows(raw, m.create(sel)); // (L, V)
     NDArray logZ = r.logSoftmax(1); // log-softmax; the chosen and top-n entries are gathered from it
     float[] chosenLp = toHost(logZ.gather(m.create(chosen).reshape(sel.length, 1), 1)).toFloatArray();
     long[] topIds = new long[0];

@@ -170,6 +170,14 @@ class DeviceSamplerTest {
               r.history(), r.uniform())))[0];
           assertEquals(single.token(), together[b].token(), cfgs.get(b).name());
         }
+        // Rows picked out of order, one left out (a prefill chunk that samples nothing): gathered on the device.
+        List<DeviceSampler.Row> picked = new ArrayList<>(batch.subList(1, rows));
+        java.util.Collections.reverse(picked);
+        DeviceSampler.Outcome[] some = device.sample(all, picked);
+        for (int j = 0; j < picked.size(); j++) {
+          int b = picked.get(j).index();
+          assertEquals(together[b].token(), some[j].token(), cfgs.get(b).name() + " picked out of order");
+        }
         assertArrayEquals(flatten(logits), all.toFloatArray(), "the logits are not modified");
       }
     }
