@@ -24,17 +24,8 @@ final class ForcedAccuracy {
     for (Problem p : problems) all.add(encoder.sequence(p));
     // Chunks of about a training step's tokens (seating problems are ten times an addition's);
     // packing keeps order, so the k-th packed sequence overall is problem k.
-    int budget = rows * rowLength;
-    int from = 0;
-    while (from < all.size()) {
-      int to = from;
-      int tokens = 0;
-      while (to < all.size() && (to == from || tokens + all.get(to).ids().length <= budget)) {
-        tokens += all.get(to).ids().length;
-        to++;
-      }
-      batches.add(PackedBatch.packAll(all.subList(from, to), rowLength, padId));
-      from = to;
+    for (List<PackedBatch.Sequence> chunk : PackedBatch.inOrderChunks(all, rows * rowLength)) {
+      batches.add(PackedBatch.packAll(chunk, rowLength, padId));
     }
   }
 

@@ -53,48 +53,35 @@ public final class ForcedLines {
     int padId = tokenizer.eosIds()[0];
     Map<String, int[]> counts = new LinkedHashMap<>(); // "task\tkind" → lines, right, firstWrong
     Map<String, List<String>> wrong = new LinkedHashMap<>();
+    List<PackedBatch.Sequence> sequences = new ArrayList<>();
+    for (Problem p : problems) sequences.add(encoder.sequence(p));
     try (TrainableDecoder model = TrainableDecoder.load(config, modelDir);
         NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
       int from = 0;
-      while (from < problems.size()) {
-        List<PackedBatch.Sequence> chunk = new ArrayList<>();
-        int tokens = 0;
-        int longest = 0;
-        int to = from;
-        while (to < problems.size()) {
-          PackedBatch.Sequence s = encoder.sequence(problems.get(to));
-          if (to > from && tokens + s.ids().length > CHUNK_TOKENS) break;
-          chunk.add(s);
-          tokens += s.ids().length;
-          longest = Math.max(longest, s.ids().length);
-          to++;
-        }
+      for (List<PackedBatch.Sequence> chunk : PackedBatch.inOrderChunks(sequences, CHUNK_TOKENS)) {
+        int longest = chunk.stream().mapToInt(s -> s.ids().length).max().orElseThrow();
         PackedBatch batch = PackedBatch.packAll(chunk, longest, padId);
         long[] argmax;
         try (NDManager scope = manager.newSubManager()) {
           argmax = model.logits(scope, batch).argMax(-1).toLongArray();
         }
-        // right[k][c]: completion token c of chunk sequence k predicted from its reference prefix
-        boolean[][] right = new boolean[chunk.size()][];
+        // predicted[k][c]: the argmax for completion token c of chunk sequence k, given its reference prefix
         int[][] predicted = new int[chunk.size()][];
         for (int k = 0; k < chunk.size(); k++) {
-          right[k] = new boolean[chunk.get(k).ids().length - chunk.get(k).promptLength()];
-          predicted[k] = new int[right[k].length];
+          predicted[k] = new int[chunk.get(k).ids().length - chunk.get(k).promptLength()];
         }
         for (int i = 0; i < argmax.length; i++) {
           int k = batch.sequence()[i];
           if (k < 0 || batch.lossMask()[i] == 0) continue;
-          int c = (int) batch.positions()[i] + 1 - chunk.get(k).promptLength();
-          right[k][c] = argmax[i] == batch.targets()[i];
-          predicted[k][c] = (int) argmax[i];
+          predicted[k][(int) batch.positions()[i] + 1 - chunk.get(k).promptLength()] = (int) argmax[i];
         }
         for (int k = 0; k < chunk.size(); k++) {
           Problem p = problems.get(from + k);
           PackedBatch.Sequence s = chunk.get(k);
-          tally(Tasks.byName(p.task()), p.task(), tokenizer, s.ids(), s.promptLength(), right[k], predicted[k],
-              counts, wrong, examples);
+          tally(Tasks.byName(p.task()), p.task(), tokenizer, s.ids(), s.promptLength(), predicted[k], counts,
+              wrong, examples);
         }
-        from = to;
+        from += chunk.size();
       }
     }
     List<Row> rows = new ArrayList<>();
@@ -107,16 +94,16 @@ public final class ForcedLines {
 
   /** Splits one completion into lines (a line ends with its newline token) and counts them. */
   private static void tally(Task task, String taskName, ModelTokenizer tokenizer, int[] ids, int promptLength,
-      boolean[] right, int[] predicted, Map<String, int[]> counts, Map<String, List<String>> wrong, int examples) {
+      int[] predicted, Map<String, int[]> counts, Map<String, List<String>> wrong, int examples) {
     StringBuilder line = new StringBuilder();
     StringBuilder guess = new StringBuilder();
     boolean lineRight = true;
     boolean broken = false;
-    for (int c = 0; c < right.length; c++) {
+    for (int c = 0; c < predicted.length; c++) {
       String piece = tokenizer.decode(new int[] {ids[promptLength + c]}, true); // EOS and </think>: ""
-      lineRight &= right[c];
+      lineRight &= predicted[c] == ids[promptLength + c];
       guess.append(tokenizer.decode(new int[] {predicted[c]}, false).replace("\n", "⏎"));
-      boolean last = c == right.length - 1;
+      boolean last = c == predicted.length - 1;
       if (piece.contains("\n") || last) {
         line.append(piece, 0, piece.contains("\n") ? piece.indexOf('\n') : piece.length());
         String text = line.toString().strip();

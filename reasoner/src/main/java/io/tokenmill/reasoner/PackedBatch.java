@@ -123,6 +123,27 @@ public record PackedBatch(int rows, int length, long[] tokens, long[] positions,
     }
   }
 
+  /**
+   * Splits {@code sequences} into consecutive runs of at most {@code budget} tokens (a longer sequence
+   * forms a run alone), in order: packing each run with {@link #packAll} keeps the k-th sequence overall
+   * the k-th packed, so results map back by position.
+   */
+  public static List<List<Sequence>> inOrderChunks(List<Sequence> sequences, int budget) {
+    List<List<Sequence>> out = new ArrayList<>();
+    int from = 0;
+    while (from < sequences.size()) {
+      int to = from;
+      int tokens = 0;
+      while (to < sequences.size() && (to == from || tokens + sequences.get(to).ids().length <= budget)) {
+        tokens += sequences.get(to).ids().length;
+        to++;
+      }
+      out.add(sequences.subList(from, to));
+      from = to;
+    }
+    return out;
+  }
+
   /** Packs all sequences first-fit, in order, into as many rows of {@code length} as they need. */
   public static PackedBatch packAll(List<Sequence> sequences, int length, int padId) {
     List<Integer> used = new ArrayList<>();

@@ -55,8 +55,9 @@ final class EvalTinyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // drawn once for both measurements (drawing a seating puzzle counts its solutions)
+    List<Problem> problems = forcedLines || !noAccuracy ? TinyEval.heldOut(taskList(), perLevel, seed) : null;
     if (forcedLines) {
-      List<Problem> problems = TinyEval.heldOut(taskList(), perLevel, seed);
       long t0 = System.nanoTime();
       ForcedLines.Report report = ForcedLines.measure(model, problems, showFailures);
       System.out.printf("%d held-out problems teacher-forced in %.1f s%n%n", problems.size(), (System.nanoTime() - t0) / 1e9);
@@ -66,7 +67,6 @@ final class EvalTinyCommand implements Callable<Integer> {
     }
     try (TinyEval eval = TinyEval.open(model)) {
       if (!noAccuracy) {
-        List<Problem> problems = TinyEval.heldOut(taskList(), perLevel, seed);
         long t0 = System.nanoTime();
         List<TinyEval.Outcome> out = eval.run(problems, ReasoningOptions.DEFAULT);
         System.out.printf("%d held-out problems in %.1f s (greedy, reasoning format %s)%n%n", problems.size(),
