@@ -13,8 +13,8 @@ import java.util.stream.IntStream;
 /**
  * How one step's attention is grouped. Projections run on exactly the step's new tokens (no padding),
  * but attention needs rectangles: (sequences × new tokens) queries against (sequences × context) keys
- * gathered, as the token rows of whole blocks, from the paged pool (a group's context is padded up to whole blocks;
- * the mask hides the padding). A continuous-batching step mixes decodes (1 token, contexts from tens to
+ * gathered, as the token rows of whole blocks, from the paged pool (a group's context is padded up to
+ * whole blocks; the mask hides the padding). A continuous-batching step mixes decodes (1 token, contexts from tens to
  * thousands) with prefill chunks (many tokens), so:
  *
  * when padding every sequence to the longest run and context would waste more than half the work (and

@@ -23,8 +23,9 @@ import java.nio.file.Path;
  * projection is one GEMM over the whole batch. A layer is few, large ops (27 per decode step for Qwen2,
  * {@code OpCountTest}): RMSNorm is one {@code normalize} of the padded residual stream, residual adds ride
  * in the o and down GEMMs, q/k/v come out grouped per KV head and are rotated together by one
- * multiply-add with a flip, keys and values go to the cache in one index_put, and attention reads keys and
- * values gathered as token rows of whole blocks, already in its shape, without further copies. How the weights are rearranged for this: {@link DecoderWeights}.
+ * multiply-add with a flip, keys and values go to the cache in one index_put, and attention reads keys
+ * and values gathered as token rows of whole blocks, already in its shape, without further copies. How
+ * the weights are rearranged for this: {@link DecoderWeights}.
  */
 public final class DecoderModel implements AutoCloseable {
 

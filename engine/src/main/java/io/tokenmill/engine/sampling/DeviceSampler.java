@@ -340,9 +340,9 @@ public final class DeviceSampler {
    * The probe over the rows {@code probed} (indices into {@code rows}), gathered first when they are not
    * all rows: the K best tokens (K = {@code probeK}, or a probed row's larger top-k), best first; every
    * filter is a mask over them (top-k's and min-p's only when a probed row uses them), then the draw over
-   * the survivors in ascending id order. Writes each
-   * row's choice into {@code ids}; returns, per probed row, whether its nucleus is wider than the probe
-   * (top-p rows without top-k whose K best tokens hold less than p · total; their choice is not valid).
+   * the survivors in ascending id order. Writes each row's choice into {@code ids}; returns, per probed
+   * row, whether its nucleus is wider than the probe (top-p rows without top-k whose K best tokens hold
+   * less than p · total; their choice is not valid).
    */
   private boolean[] probe(NDArray x, NDArray w, NDArray total, List<Row> rows, List<Integer> probed, int probeK,
       int vocab, int[] ids) {
