@@ -63,7 +63,9 @@ public final class TinyReasoner {
    * As above, and every {@code checkpointEvery} steps writes the model so far as an ordinary model
    * directory {@code checkpoints/step-N} (config.json records the steps done and the loss curve so far),
    * and starts from the weights of {@code initFrom} (a model dir of the same shape, e.g. a checkpoint or
-   * the previous model) instead of random ones when it is not null. Optimizer moments start at zero.
+   * the previous model, or one with fewer key/value heads or layers, grown by
+   * {@link TrainableDecoder#grow}) instead of random ones when it is not null. Optimizer moments start at
+   * zero.
    */
   public static Result train(TrainConfig config, Path out, boolean overwrite, int logEvery, int probeEvery,
       int checkpointEvery, Path checkpoints, Path initFrom, Consumer<String> log) throws IOException {
@@ -80,8 +82,14 @@ public final class TinyReasoner {
     Path scratch = Files.createTempDirectory("tokenmill-train-tokenizer");
     try (ModelTokenizer tokenizer = tokenizer(scratch);
         TrainableDecoder model = initFrom == null ? TrainableDecoder.init(modelConfig, config.seed())
-            : TrainableDecoder.load(modelConfig, initFrom)) {
-      if (initFrom != null) log.accept("starting from the weights of " + initFrom);
+            : TrainableDecoder.grow(modelConfig, initFrom, config.seed())) {
+      if (initFrom != null) {
+        ModelConfig from = ModelConfig.read(initFrom.resolve("config.json"));
+        log.accept("starting from the weights of " + initFrom
+            + (from.numKvHeads() == modelConfig.numKvHeads() && from.numLayers() == modelConfig.numLayers() ? ""
+                : String.format(" grown from %d to %d key/value heads and %d to %d layers (same function)",
+                    from.numKvHeads(), modelConfig.numKvHeads(), from.numLayers(), modelConfig.numLayers())));
+      }
       log.accept(String.format("training %s: %,d parameters, %d steps of %d x %d tokens, seed %d",
           modelConfig, model.parameterCount(), config.steps(), config.rows(), config.rowLength(), config.seed()));
       long tTrain = System.nanoTime();

@@ -88,6 +88,72 @@ public final class TrainableDecoder implements AutoCloseable {
     return new TrainableDecoder(config, manager, params);
   }
 
+  /**
+   * The weights of a smaller model directory grown into {@code config} without changing what the model
+   * computes: key/value heads are duplicated ({@code source}'s head {@code j} becomes heads
+   * {@code j·r .. j·r+r-1}, r = the ratio of head counts, so every query head still reads the same keys
+   * and values) and layers beyond the source's are appended as identities (their {@code o_proj} and
+   * {@code down_proj} start at zero, the rest as {@link #init}). Everything else must match. Training can
+   * then give the new heads and layers roles of their own. Same shapes: as {@link #load}.
+   */
+  public static TrainableDecoder grow(ModelConfig config, Path modelDir, long seed) {
+    ModelConfig source = ModelConfig.read(modelDir.resolve("config.json"));
+    String why = growable(source, config);
+    if (why != null) throw new IllegalArgumentException("cannot grow " + modelDir + " into " + config + ": " + why);
+    if (source.numKvHeads() == config.numKvHeads() && source.numLayers() == config.numLayers()) return load(config, modelDir);
+    int r = config.numKvHeads() / source.numKvHeads();
+    int rowsPerHead = config.headDim();
+    try (TrainableDecoder fresh = init(config, seed)) {
+      NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+        new WeightSchema(source).validate(ckpt);
+        Map<String, long[]> sourceNames = new WeightSchema(source).expected();
+        new WeightSchema(config).expected().forEach((name, shape) -> {
+          float[] v;
+          if (sourceNames.containsKey(name)) {
+            v = ckpt.readFloats(ckpt.require(name));
+            boolean kv = name.contains(K + ".") || name.contains(V + ".");
+            if (kv && r > 1) v = repeatHeads(v, Math.toIntExact(count(shape)) / (config.numKvHeads() * rowsPerHead) * rowsPerHead, r);
+          } else if (name.endsWith(O + ".weight") || name.endsWith(DOWN)) {
+            v = new float[Math.toIntExact(count(shape))];
+          } else {
+            v = fresh.params.get(name).toFloatArray();
+          }
+          params.put(name, manager.create(v, new Shape(shape)));
+        });
+      } catch (RuntimeException e) {
+        manager.close();
+        throw e;
+      }
+      return new TrainableDecoder(config, manager, params);
+    }
+  }
+
+  /** Why {@code source} cannot grow into {@code target}, or null when it can. */
+  static String growable(ModelConfig source, ModelConfig target) {
+    if (!source.architecture().equals(target.architecture())) return "architecture " + source.architecture() + " vs " + target.architecture();
+    if (source.vocabSize() != target.vocabSize() || source.hiddenSize() != target.hiddenSize()
+        || source.intermediateSize() != target.intermediateSize() || source.numHeads() != target.numHeads()
+        || source.headDim() != target.headDim() || source.tieWordEmbeddings() != target.tieWordEmbeddings()) {
+      return "only key/value heads and layers can grow (vocab, hidden, intermediate, heads, head_dim and tying must match)";
+    }
+    if (target.numLayers() < source.numLayers()) return "layers cannot shrink (" + source.numLayers() + " -> " + target.numLayers() + ")";
+    if (target.numKvHeads() % source.numKvHeads() != 0) {
+      return "key/value heads " + source.numKvHeads() + " -> " + target.numKvHeads() + " is not a whole multiple";
+    }
+    return null;
+  }
+
+  /** Each block of {@code block} consecutive values (one head's rows) repeated {@code r} times in place. */
+  private static float[] repeatHeads(float[] v, int block, int r) {
+    float[] out = new float[v.length * r];
+    for (int h = 0; h < v.length / block; h++) {
+      for (int c = 0; c < r; c++) System.arraycopy(v, h * block, out, (h * r + c) * block, block);
+    }
+    return out;
+  }
+
   public ModelConfig config() {
     return config;
   }

@@ -104,6 +104,62 @@ class TrainingTest {
   }
 
   /**
+   * Growing the trained model into more key/value heads (2 -> 4, each head duplicated) and one more layer
+   * (an identity at first) keeps its function: the grown training forward gives the same logits on real
+   * problems, and the grown directory reloads the same way.
+   */
+  @Test
+  void grownModelComputesTheSameFunction() throws Exception {
+    ModelConfig small = model.config();
+    ModelConfig grown = ModelConfig.fromJson(SMALL.withShape(64, 128, 3, 4, 4)
+        .modelJson(TinyReasoner.VOCAB_SIZE, TinyReasoner.MAX_POSITIONS));
+    List<PackedBatch.Sequence> seqs = new ArrayList<>();
+    ProblemEncoder enc = new ProblemEncoder(tokenizer);
+    for (var task : io.tokenmill.reasoner.tasks.Tasks.ALL) {
+      seqs.add(enc.sequence(io.tokenmill.reasoner.tasks.Tasks.heldOut(task, 2, 1, 5).get(0)));
+    }
+    PackedBatch batch = PackedBatch.pack(new ArrayList<>(seqs), 2, 512, 0);
+    try (TrainableDecoder g = TrainableDecoder.grow(grown, exported, 7);
+        ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+      assertEquals(4, g.config().numKvHeads());
+      assertEquals(3, g.config().numLayers());
+      assertTrue(g.parameterCount() > model.parameterCount());
+      float[] before = model.logits(scope, batch).toFloatArray();
+      float[] after = g.logits(scope, batch).toFloatArray();
+      double worst = 0;
+      int vocab = small.vocabSize();
+      for (int row = 0; row < before.length / vocab; row++) {
+        double[] ref = new double[vocab];
+        for (int i = 0; i < vocab; i++) ref[i] = before[row * vocab + i];
+        worst = Math.max(worst, io.tokenmill.engine.reference.ReferenceDecoder.maxRelativeError(
+            java.util.Arrays.copyOfRange(after, row * vocab, (row + 1) * vocab), ref));
+      }
+      assertTrue(worst <= 1e-5, "grown model's logits differ: relative error " + worst);
+      Path grownDir = tmp.resolve("grown");
+      TinyReasoner.export(g, SMALL.withShape(64, 128, 3, 4, 4), new JsonObject(), grownDir, false);
+      List<io.tokenmill.reasoner.tasks.Problem> problems = new ArrayList<>();
+      for (var task : io.tokenmill.reasoner.tasks.Tasks.ALL) problems.add(io.tokenmill.reasoner.tasks.Tasks.heldOut(task, 2, 1, 3).get(0));
+      ForwardEquivalence.assertSame(g, grownDir, problems);
+    }
+  }
+
+  @Test
+  void growRefusesWhatItCannotGrowNamingWhy() {
+    ModelConfig wider = ModelConfig.fromJson(SMALL.withShape(96, 128, 2, 4, 2)
+        .modelJson(TinyReasoner.VOCAB_SIZE, TinyReasoner.MAX_POSITIONS));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainableDecoder.grow(wider, exported, 1));
+    assertTrue(e.getMessage().contains(exported.toString()) && e.getMessage().contains("only key/value heads and layers can grow"), e.getMessage());
+    ModelConfig shallower = ModelConfig.fromJson(SMALL.withShape(64, 128, 1, 4, 2)
+        .modelJson(TinyReasoner.VOCAB_SIZE, TinyReasoner.MAX_POSITIONS));
+    e = assertThrows(IllegalArgumentException.class, () -> TrainableDecoder.grow(shallower, exported, 1));
+    assertTrue(e.getMessage().contains("layers cannot shrink (2 -> 1)"), e.getMessage());
+    ModelConfig fewerKv = ModelConfig.fromJson(SMALL.withShape(64, 128, 2, 4, 1)
+        .modelJson(TinyReasoner.VOCAB_SIZE, TinyReasoner.MAX_POSITIONS));
+    e = assertThrows(IllegalArgumentException.class, () -> TrainableDecoder.grow(fewerKv, exported, 1));
+    assertTrue(e.getMessage().contains("key/value heads 2 -> 1 is not a whole multiple"), e.getMessage());
+  }
+
+  /**
    * libtorch's grad mode is per thread and on by default; only the thread that started DJL has it off. A
    * trainer called from another thread (CI hit this when an earlier test had started DJL elsewhere) must
    * still train and leave the thread's mode as it found it.

@@ -54,7 +54,7 @@ final class TrainTinyCommand implements Callable<Integer> {
   @Option(names = "--checkpoints", description = "directory for intermediate models step-NNNNN/ (default: OUT/../NAME-checkpoints)")
   Path checkpoints;
 
-  @Option(names = "--init-from", description = "start from this model dir's weights (same shape), e.g. a checkpoint")
+  @Option(names = "--init-from", description = "start from this model dir's weights, e.g. a checkpoint: same shape, or fewer key/value heads or layers, grown without changing its function (heads duplicated, new layers start as identities)")
   Path initFrom;
 
   @Override
