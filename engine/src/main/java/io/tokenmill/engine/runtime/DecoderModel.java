@@ -34,7 +34,7 @@ public final class DecoderModel implements AutoCloseable {
   private final NDManager manager;
   private final DecoderWeights weights;
   private final MirroredRope rope;
-  private final NDArray eps32;
+  private final PtNDArray valueRows;
   private volatile boolean countOps;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
@@ -43,7 +43,10 @@ public final class DecoderModel implements AutoCloseable {
     this.manager = manager;
     this.weights = weights;
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
-    this.eps32 = manager.create((float) config.rmsNormEps());
+    // (g + 2, 1): true on each KV group's value head, which Qwen3's q/k norm leaves as it is.
+    boolean[] isValue = new boolean[config.groupSize() + 2];
+    isValue[config.groupSize() + 1] = true;
+    this.valueRows = (PtNDArray) manager.create(isValue, new Shape(config.groupSize() + 2, 1));
   }
 
   /** Loads {@code config.json} and the safetensors weights of a model dir onto a device. */
@@ -233,9 +236,7 @@ public final class DecoderModel implements AutoCloseable {
     // --- attention block: per KV group (g queries, key, value), rotated together
     NDArray grouped = Views.reshape(w.qkv().apply(norm(x), narrow), n, nKv, g + 2, hd);
     if (w.qkNorm() != null) { // Qwen3: per-head norm of queries and keys before RoPE
-      NDArray qk = Views.slice(grouped, 2, 0, g + 1);
-      NDArray v = Views.slice(grouped, 2, g + 1, g + 2);
-      grouped = NDArrays.concat(new NDList(headNorm(qk, w.qkNorm()), v), 2);
+      grouped = JniUtils.where(valueRows, (PtNDArray) grouped, (PtNDArray) qkNorm(grouped).mul(w.qkNorm()));
     }
     NDArray roped = grouped.mul(cosSin[0]).add(Views.flip(grouped, 3).mul(cosSin[1]));
     NDArray q = Views.slice(roped, 2, 0, g); // (N, nKv, g, hd)
@@ -299,11 +300,21 @@ public final class DecoderModel implements AutoCloseable {
     return JniUtils.normalize((PtNDArray) x, 2, -1, 1e-30);
   }
 
-  /** Qwen3's per-head RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * w, statistics in fp32. */
-  private NDArray headNorm(NDArray x, NDArray w) {
-    NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-    NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(eps32).sqrt());
-    return (normed.getDataType() == w.getDataType() ? normed : normed.toType(w.getDataType(), false)).mul(w);
+  /**
+   * Qwen3's per-head RMSNorm over the last axis, up to the factor sqrt(hd) and the weight (both in
+   * {@code qkNorm}): x / max(‖x‖, sqrt(hd·eps)) — one op for every head of every KV group at once (the
+   * value heads' results are discarded by the caller's {@code where}). HF divides by sqrt(‖x‖² + hd·eps)
+   * instead: the same for ‖x‖² ≫ hd·eps (relative difference hd·eps / 2‖x‖², 6e-7 for a Qwen3 head with
+   * ‖x‖ = 10) and in the limit ‖x‖ → 0, at most a factor √2 apart at ‖x‖ = sqrt(hd·eps) (0.011 for
+   * Qwen3), where a head's output is noise-sized anyway. In fp16 (GPU) the norm is taken in fp32.
+   */
+  private NDArray qkNorm(NDArray grouped) {
+    double floor = Math.sqrt(config.headDim() * config.rmsNormEps());
+    if (grouped.getDataType() == DataType.FLOAT16) {
+      NDArray xf = grouped.toType(DataType.FLOAT32, false);
+      return JniUtils.normalize((PtNDArray) xf, 2, -1, floor).toType(DataType.FLOAT16, false);
+    }
+    return JniUtils.normalize((PtNDArray) grouped, 2, -1, floor);
   }
 
   private void checkToken(int id, int seq) {

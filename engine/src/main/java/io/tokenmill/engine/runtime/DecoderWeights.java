@@ -80,15 +80,18 @@ record DecoderWeights(
       if (qkNormed) {
         float[] qn = loader.floats(ckpt.require(layer(i, Q_NORM)));
         float[] kn = loader.floats(ckpt.require(layer(i, K_NORM)));
-        float[] w = new float[nKv * (g + 1) * hd]; // (nKv, g + 1, hd): g query heads, then the key head
+        // (nKv, g + 2, hd) like the grouped heads: g query heads, the key head, then zeros for the value
+        // head (its rows bypass the norm); sqrt(hd) makes x/‖x‖ the RMS-normalised x (DecoderModel.qkNorm).
+        float sqrtHd = (float) Math.sqrt(hd);
+        float[] w = new float[nKv * (g + 2) * hd];
         for (int j = 0; j < nKv; j++) {
           for (int s = 0; s <= g; s++) {
             for (int d = 0; d < hd; d++) {
-              w[(j * (g + 1) + s) * hd + d] = s < g ? qn[mirror[d]] * qScale : kn[mirror[d]];
+              w[(j * (g + 2) + s) * hd + d] = (s < g ? qn[mirror[d]] * qScale : kn[mirror[d]]) * sqrtHd;
             }
           }
         }
-        qkNorm = loader.fromVector(w).reshape(nKv, g + 1, hd);
+        qkNorm = loader.fromVector(w).reshape(nKv, g + 2, hd);
       }
       NDArray oBias = null;
       if (c.architecture().outputBias()) {
