@@ -109,7 +109,9 @@ public final class ReportCharts {
         mean.setLabel(String.format("mean %.1f tok/s", last.tokens() / last.seconds()));
         mean.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_LEFT);
         mean.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_LEFT);
-        plot.addRangeMarker(mean);
+        // behind the series: a run within one sample has a single rate, equal to the mean, and its line
+        // would otherwise be hidden under the marker
+        plot.addRangeMarker(mean, org.jfree.chart.ui.Layer.BACKGROUND);
       }
     }
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, rate.getItemCount() <= 30); // short runs: dots

@@ -43,6 +43,16 @@ final class LiveProgress extends SparkListener {
     }
   }
 
+  /**
+   * Drops the running tasks' values once their job has ended: the driver merged each finished task's value
+   * into the accumulator before the job returned, but the listener bus may not have delivered the task-end
+   * events yet, and until then {@link #value} would count those tasks twice (the report's final throughput
+   * point and the progress line read it right after a wave).
+   */
+  void settle() {
+    running.clear();
+  }
+
   @Override
   public void onTaskEnd(SparkListenerTaskEnd end) {
     running.remove(end.taskInfo().taskId());

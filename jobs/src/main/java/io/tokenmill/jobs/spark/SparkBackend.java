@@ -175,9 +175,14 @@ final class SparkBackend implements JobBackend {
       @Override
       public void write(int w, int waves, String staging, int attempt) {
         var partitionFn = PausingPartition.wrap(fn, s.testPause(), "wave_running:" + (w + 1));
-        wave(w, waves).repartition(partitions)
-            .mapPartitions(partitionFn, Encoders.row(SparkRows.outputWith(input.kept())))
-            .write().mode(SaveMode.Overwrite).parquet(staging);
+        try {
+          wave(w, waves).repartition(partitions)
+              .mapPartitions(partitionFn, Encoders.row(SparkRows.outputWith(input.kept())))
+              .write().mode(SaveMode.Overwrite).parquet(staging);
+        } finally {
+          liveRows.settle();
+          liveTokens.settle();
+        }
       }
 
       @Override
