@@ -89,6 +89,32 @@ class SparkJobTest {
     assertTrue(listeners.stream().noneMatch(l -> l instanceof LiveProgress), "listeners left: " + listeners);
   }
 
+  /**
+   * A running task's heartbeat value counts until its task-end event; the driver merges the task's value
+   * into the accumulator before that event is delivered, so for a while the live value counts it twice.
+   * {@code settle()} (called when a wave's job returns) drops the running values: then the merged value
+   * alone is the count.
+   */
+  @Test
+  void liveCountsSettleToTheMergedValueWhenAJobReturns() throws Exception {
+    SparkRunner.run(settings(model, input, tmp.resolve("settle/out"), Map.of()));
+    var sc = org.apache.spark.sql.SparkSession.active().sparkContext();
+    org.apache.spark.util.LongAccumulator acc = sc.longAccumulator("settle-test");
+    LiveProgress live = new LiveProgress(acc);
+    var info = new org.apache.spark.scheduler.AccumulableInfo(acc.id(), scala.Option.apply("settle-test"),
+        scala.Option.apply((Object) 5L), scala.Option.empty(), false, false, scala.Option.empty());
+    var perTask = new scala.Tuple4<Object, Object, Object, scala.collection.immutable.Seq<org.apache.spark.scheduler.AccumulableInfo>>(
+        7L, 0, 0, scala.jdk.javaapi.CollectionConverters.asScala(List.of(info)).toList());
+    live.onExecutorMetricsUpdate(new org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate("0",
+        scala.jdk.javaapi.CollectionConverters.asScala(List.of(perTask)).toList(),
+        scala.collection.immutable.Map$.MODULE$.empty()));
+    assertEquals(5, live.value(), "a running task's heartbeat value");
+    acc.add(5); // the task ended: the driver merged its value, its task-end event not delivered yet
+    assertEquals(10, live.value(), "counted twice until the task-end event");
+    live.settle();
+    assertEquals(5, live.value());
+  }
+
   @Test
   void sparkUiSaysWhatRuns() throws Exception {
     SparkRunner.run(settings(model, input, tmp.resolve("labels/warm"), Map.of()));
