@@ -43,10 +43,14 @@ public final class DecoderModel implements AutoCloseable {
     this.manager = manager;
     this.weights = weights;
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
-    // (g + 2, 1): true on each KV group's value head, which Qwen3's q/k norm leaves as it is.
+    this.valueRows = config.architecture().qkNorm() ? valueRows(config, manager) : null;
+  }
+
+  /** (g + 2, 1): true on each KV group's value head, which Qwen3's q/k norm leaves as it is. */
+  private static PtNDArray valueRows(ModelConfig config, NDManager manager) {
     boolean[] isValue = new boolean[config.groupSize() + 2];
     isValue[config.groupSize() + 1] = true;
-    this.valueRows = (PtNDArray) manager.create(isValue, new Shape(config.groupSize() + 2, 1));
+    return (PtNDArray) manager.create(isValue, new Shape(config.groupSize() + 2, 1));
   }
 
   /** Loads {@code config.json} and the safetensors weights of a model dir onto a device. */
@@ -293,11 +297,16 @@ public final class DecoderModel implements AutoCloseable {
    * (GPU) the norm is taken in fp32, as HF does: residual streams carry activations in the hundreds.
    */
   private NDArray norm(NDArray x) {
+    return unitRows(x, 1e-30);
+  }
+
+  /** x / max(‖x‖, floor) over the last axis; fp16 rows are normalised in fp32. */
+  private static NDArray unitRows(NDArray x, double floor) {
     if (x.getDataType() == DataType.FLOAT16) {
       NDArray xf = x.toType(DataType.FLOAT32, false);
-      return JniUtils.normalize((PtNDArray) xf, 2, -1, 1e-30).toType(DataType.FLOAT16, false);
+      return JniUtils.normalize((PtNDArray) xf, 2, -1, floor).toType(DataType.FLOAT16, false);
     }
-    return JniUtils.normalize((PtNDArray) x, 2, -1, 1e-30);
+    return JniUtils.normalize((PtNDArray) x, 2, -1, floor);
   }
 
   /**
@@ -309,12 +318,7 @@ public final class DecoderModel implements AutoCloseable {
    * Qwen3), where a head's output is noise-sized anyway. In fp16 (GPU) the norm is taken in fp32.
    */
   private NDArray qkNorm(NDArray grouped) {
-    double floor = Math.sqrt(config.headDim() * config.rmsNormEps());
-    if (grouped.getDataType() == DataType.FLOAT16) {
-      NDArray xf = grouped.toType(DataType.FLOAT32, false);
-      return JniUtils.normalize((PtNDArray) xf, 2, -1, floor).toType(DataType.FLOAT16, false);
-    }
-    return JniUtils.normalize((PtNDArray) grouped, 2, -1, floor);
+    return unitRows(grouped, Math.sqrt(config.headDim() * config.rmsNormEps()));
   }
 
   private void checkToken(int id, int seq) {
