@@ -50,6 +50,41 @@ public record PackedBatch(int rows, int length, long[] tokens, long[] positions,
   }
 
   /**
+   * One tile of the attention: the queries {@code qFrom..qTo-1} of row {@code row} against the keys
+   * {@code kFrom..qTo-1} of that row, with their additive mask ((qTo-qFrom) x (qTo-kFrom), 0 where visible).
+   */
+  public record AttentionTile(int row, int qFrom, int qTo, int kFrom, float[] mask) {}
+
+  /**
+   * The attention cut into tiles of at most {@code block} queries, each against only the keys any of its
+   * queries can see: from the start of the sequence holding its first query up to its last query. Same
+   * result as {@link #attentionMask} (every visible key is in its query's tile; the masked-out rest costs
+   * nothing), at a fraction of the cost: the causal upper half and other sequences' keys are skipped
+   * instead of masked. Tiles come row by row, queries in order, so their outputs concatenate back.
+   */
+  public List<AttentionTile> attentionTiles(int block) {
+    if (block < 1) throw new IllegalArgumentException("attention block must be positive: " + block);
+    List<AttentionTile> out = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      int base = r * length;
+      for (int qFrom = 0; qFrom < length; qFrom += block) {
+        int qTo = Math.min(length, qFrom + block);
+        int kFrom = qFrom;
+        while (kFrom > 0 && sequence[base + kFrom - 1] == sequence[base + qFrom]) kFrom--;
+        int keys = qTo - kFrom;
+        float[] mask = new float[(qTo - qFrom) * keys];
+        Arrays.fill(mask, -1e9f);
+        for (int i = qFrom; i < qTo; i++) {
+          int at = (i - qFrom) * keys;
+          for (int j = i; j >= kFrom && sequence[base + j] == sequence[base + i]; j--) mask[at + j - kFrom] = 0f;
+        }
+        out.add(new AttentionTile(r, qFrom, qTo, kFrom, mask));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Packs sequences into rows of a few lengths, one batch per length: longest sequence first, each into
    * the first open row with room (of any length), else into a new row of the shortest length that holds
    * it. Attention costs rows x length² whatever a row holds, so short rows for short problems and short

@@ -3,6 +3,8 @@ package io.tokenmill.reasoner;
 import static io.tokenmill.engine.weights.WeightNames.*;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -40,6 +42,11 @@ public final class TrainableDecoder implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> params;
   private final Rope rope;
+  /** Queries per attention tile; rows no longer than this attend whole (one batched matmul pair). */
+  private int attentionBlock = DEFAULT_ATTENTION_BLOCK;
+
+  /** Queries per attention tile in training steps (measured in docs/MODELS.md, "Training speed"). */
+  public static final int DEFAULT_ATTENTION_BLOCK = 256;
 
   private TrainableDecoder(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
     this.config = config;
@@ -154,6 +161,13 @@ public final class TrainableDecoder implements AutoCloseable {
     return out;
   }
 
+  /** Sets the queries per attention tile (rows up to this length attend whole); returns this. */
+  public TrainableDecoder attentionBlock(int queries) {
+    if (queries < 1) throw new IllegalArgumentException("attention block must be positive: " + queries);
+    this.attentionBlock = queries;
+    return this;
+  }
+
   public ModelConfig config() {
     return config;
   }
@@ -187,10 +201,12 @@ public final class TrainableDecoder implements AutoCloseable {
     rope.ensure(t);
     NDArray posIdx = step.create(batch.positions());
     NDArray[] cosSin = rope.tables(posIdx, n, step); // (N, 1, hd) each
-    NDArray mask = step.create(batch.attentionMask(), new Shape(b, 1, 1, t, t));
+    Attention attention = t <= attentionBlock
+        ? new Attention(step.create(batch.attentionMask(), new Shape(b, 1, 1, t, t)), null, null)
+        : Attention.tiled(step, batch.attentionTiles(attentionBlock));
     NDArray x = param(EMBED).get(step, new NDIndex("{}", step.create(batch.tokens()))); // (N, h)
     for (int l = 0; l < config.numLayers(); l++) {
-      x = block(l, x, b, t, cosSin, mask);
+      x = block(l, x, b, t, cosSin, attention);
     }
     NDArray head = config.tieWordEmbeddings() ? param(EMBED) : param(LM_HEAD);
     return linear(rmsNorm(x, param(FINAL_NORM)), head, null); // (N, vocab)
@@ -210,8 +226,22 @@ public final class TrainableDecoder implements AutoCloseable {
     return picked.mul(weights).sum().neg();
   }
 
+  /**
+   * How a step's attention is laid out: one full (B, 1, 1, T, T) mask over whole rows ({@code mask}), or
+   * tiles of queries against just the keys they can see ({@code tiles}, their masks in {@code tileMasks}).
+   */
+  private record Attention(NDArray mask, List<PackedBatch.AttentionTile> tiles, List<NDArray> tileMasks) {
+    static Attention tiled(NDManager step, List<PackedBatch.AttentionTile> tiles) {
+      List<NDArray> masks = new ArrayList<>();
+      for (PackedBatch.AttentionTile tile : tiles) {
+        masks.add(step.create(tile.mask(), new Shape(1, 1, tile.qTo() - tile.qFrom(), tile.qTo() - tile.kFrom())));
+      }
+      return new Attention(null, tiles, masks);
+    }
+  }
+
   /** One pre-norm block: x + attn(norm(x)), then + mlp(norm(·)). x: (N, h). */
-  private NDArray block(int l, NDArray x, int b, int t, NDArray[] cosSin, NDArray mask) {
+  private NDArray block(int l, NDArray x, int b, int t, NDArray[] cosSin, Attention attention) {
     int n = b * t;
     int nH = config.numHeads();
     int nKv = config.numKvHeads();
@@ -232,13 +262,10 @@ public final class TrainableDecoder implements AutoCloseable {
     q = rope.apply(q, cosSin).mul(1 / Math.sqrt(hd));
     k = rope.apply(k, cosSin);
     // GQA: the g query heads of a KV head are stacked as rows of one matmul.
-    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-    NDArray kt = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
-    NDArray vv = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
-    NDArray scores = qg.matMul(kt).reshape(b, nKv, g, t, t).add(mask); // (B, nKv, g, T, T)
-    NDArray probs = scores.softmax(-1).reshape(b, nKv, g * t, t);
-    NDArray attn = probs.matMul(vv) // (B, nKv, g·T, hd)
-        .reshape(b, nKv, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
+    NDArray attn = attention.mask() != null
+        ? fullAttention(q, k, v, b, t, attention.mask())
+        : tiledAttention(q, k, v, b, t, attention); // (B, nKv, g, T, hd)
+    attn = attn.transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
     NDArray o = linear(attn, param(layer(l, O + ".weight")),
         config.architecture().outputBias() ? param(layer(l, O + ".bias")) : null);
     NDArray x2 = x.add(o);
@@ -247,6 +274,51 @@ public final class TrainableDecoder implements AutoCloseable {
     NDArray up = linear(h2, param(layer(l, UP)), null);
     NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SwiGLU: silu(gate) * up
     return x2.add(linear(act, param(layer(l, DOWN)), null));
+  }
+
+  /** Attention over whole rows under a (B, 1, 1, T, T) mask; (B, nKv, g, T, hd). */
+  private NDArray fullAttention(NDArray q, NDArray k, NDArray v, int b, int t, NDArray mask) {
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
+    NDArray kt = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
+    NDArray vv = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
+    NDArray scores = qg.matMul(kt).reshape(b, nKv, g, t, t).add(mask); // (B, nKv, g, T, T)
+    NDArray probs = scores.softmax(-1).reshape(b, nKv, g * t, t);
+    return probs.matMul(vv).reshape(b, nKv, g, t, hd);
+  }
+
+  /**
+   * The same attention tile by tile ({@link PackedBatch#attentionTiles}): each tile's queries against
+   * only the keys from its first query's sequence start on, so the work is about the visible half of
+   * each sequence's square instead of every row's full square; (B, nKv, g, T, hd).
+   */
+  private NDArray tiledAttention(NDArray q, NDArray k, NDArray v, int b, int t, Attention attention) {
+    int nKv = config.numKvHeads();
+    int hd = config.headDim();
+    int g = config.groupSize();
+    NDArray qAll = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4); // (B, nKv, g, T, hd)
+    NDArray kAll = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
+    NDArray vAll = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
+    List<NDArray> rows = new ArrayList<>();
+    List<NDArray> pieces = new ArrayList<>();
+    for (int i = 0; i < attention.tiles().size(); i++) {
+      PackedBatch.AttentionTile tile = attention.tiles().get(i);
+      int lq = tile.qTo() - tile.qFrom();
+      int lk = tile.qTo() - tile.kFrom();
+      NDArray qt = qAll.get(new NDIndex("{}, :, :, {}:{}", tile.row(), tile.qFrom(), tile.qTo())).reshape(nKv, g * lq, hd);
+      NDArray kt = kAll.get(new NDIndex("{}, :, :, {}:{}", tile.row(), tile.kFrom(), tile.qTo())); // (nKv, hd, Lk)
+      NDArray vt = vAll.get(new NDIndex("{}, :, {}:{}", tile.row(), tile.kFrom(), tile.qTo())); // (nKv, Lk, hd)
+      NDArray scores = qt.matMul(kt).reshape(nKv, g, lq, lk).add(attention.tileMasks().get(i));
+      NDArray probs = scores.softmax(-1).reshape(nKv, g * lq, lk);
+      pieces.add(probs.matMul(vt).reshape(nKv, g, lq, hd));
+      if (tile.qTo() == t) { // the row's last tile
+        rows.add(pieces.size() == 1 ? pieces.get(0) : NDArrays.concat(new NDList(pieces), 2));
+        pieces.clear();
+      }
+    }
+    return NDArrays.stack(new NDList(rows)); // (B, nKv, g, T, hd)
   }
 
   /** x·Wᵀ + b with W in HF (out, in) layout. */
