@@ -39,7 +39,11 @@ final class AdamW {
     return Math.sqrt(sum);
   }
 
-  /** One update at learning rate {@code lr}; returns the gradient norm before clipping. Zeroes the gradients. */
+  /**
+   * One update at learning rate {@code lr}; returns the gradient norm before clipping. Zeroes the
+   * gradients. A non-finite gradient norm skips the update (weights and moments unchanged) and is returned
+   * as is, for the caller to report.
+   */
   double step(double lr) {
     // In-place updates of leaves that require grad need grad mode off. libtorch's grad mode is per thread and
     // on by default; DJL turns it off only on the thread that started the engine, and a gradient collector
@@ -56,6 +60,12 @@ final class AdamW {
 
   private double update(double lr) {
     double norm = gradNorm();
+    if (!Double.isFinite(norm)) {
+      // A NaN or infinite gradient would poison every weight and moment for good (clipping scales by
+      // NaN): drop this step's gradients and leave weights, moments and the step count as they were.
+      for (NDArray p : params.values()) JniUtils.zeroGrad((PtNDArray) p);
+      return norm;
+    }
     double scale = norm > config.clipNorm() ? config.clipNorm() / norm : 1.0;
     t++;
     double bc1 = 1 - Math.pow(config.beta1(), t);

@@ -97,6 +97,9 @@ public final class Trainer {
         }
       }
       norm = optimizer.step(lr);
+      if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
+        System.err.printf("step %d: non-finite loss %s or gradient norm %s, update skipped%n", step + 1, loss, norm);
+      }
       lossSum += loss;
       inInterval++;
       if ((step + 1) % logEvery == 0 || step + 1 == config.steps()) {
