@@ -42,11 +42,18 @@ public record PackedBatch(int rows, int length, long[] tokens, long[] positions,
     for (int r = 0; r < rows; r++) {
       int base = r * length;
       for (int i = 0; i < length; i++) {
-        int row = (r * length + i) * length;
-        for (int j = i; j >= 0 && sequence[base + j] == sequence[base + i]; j--) mask[row + j] = 0f;
+        markVisible(mask, (r * length + i) * length, base, i, 0);
       }
     }
     return mask;
+  }
+
+  /**
+   * Zeroes the keys query {@code i} of the row at {@code base} can see — its own sequence's, from i back
+   * to the sequence start or {@code kFrom} — in the mask row starting at {@code at} for key {@code kFrom}.
+   */
+  private void markVisible(float[] mask, int at, int base, int i, int kFrom) {
+    for (int j = i; j >= kFrom && sequence[base + j] == sequence[base + i]; j--) mask[at + j - kFrom] = 0f;
   }
 
   /**
@@ -74,10 +81,7 @@ public record PackedBatch(int rows, int length, long[] tokens, long[] positions,
         int keys = qTo - kFrom;
         float[] mask = new float[(qTo - qFrom) * keys];
         Arrays.fill(mask, -1e9f);
-        for (int i = qFrom; i < qTo; i++) {
-          int at = (i - qFrom) * keys;
-          for (int j = i; j >= kFrom && sequence[base + j] == sequence[base + i]; j--) mask[at + j - kFrom] = 0f;
-        }
+        for (int i = qFrom; i < qTo; i++) markVisible(mask, (i - qFrom) * keys, base, i, kFrom);
         out.add(new AttentionTile(r, qFrom, qTo, kFrom, mask));
       }
     }

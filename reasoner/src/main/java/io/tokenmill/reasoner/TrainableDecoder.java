@@ -262,9 +262,12 @@ public final class TrainableDecoder implements AutoCloseable {
     q = rope.apply(q, cosSin).mul(1 / Math.sqrt(hd));
     k = rope.apply(k, cosSin);
     // GQA: the g query heads of a KV head are stacked as rows of one matmul.
+    NDArray qAll = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4); // (B, nKv, g, T, hd)
+    NDArray kAll = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
+    NDArray vAll = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
     NDArray attn = attention.mask() != null
-        ? fullAttention(q, k, v, b, t, attention.mask())
-        : tiledAttention(q, k, v, b, t, attention); // (B, nKv, g, T, hd)
+        ? fullAttention(qAll, kAll, vAll, b, t, attention.mask())
+        : tiledAttention(qAll, kAll, vAll, t, attention); // (B, nKv, g, T, hd)
     attn = attn.transpose(0, 3, 1, 2, 4).reshape(n, nH * hd);
     NDArray o = linear(attn, param(layer(l, O + ".weight")),
         config.architecture().outputBias() ? param(layer(l, O + ".bias")) : null);
@@ -276,31 +279,28 @@ public final class TrainableDecoder implements AutoCloseable {
     return x2.add(linear(act, param(layer(l, DOWN)), null));
   }
 
-  /** Attention over whole rows under a (B, 1, 1, T, T) mask; (B, nKv, g, T, hd). */
-  private NDArray fullAttention(NDArray q, NDArray k, NDArray v, int b, int t, NDArray mask) {
+  /**
+   * Attention over whole rows under a (B, 1, 1, T, T) mask, from head-major q (B, nKv, g, T, hd), kᵀ
+   * (B, nKv, hd, T) and v (B, nKv, T, hd); (B, nKv, g, T, hd).
+   */
+  private NDArray fullAttention(NDArray qAll, NDArray kAll, NDArray vAll, int b, int t, NDArray mask) {
     int nKv = config.numKvHeads();
     int hd = config.headDim();
     int g = config.groupSize();
-    NDArray qg = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, nKv, g * t, hd);
-    NDArray kt = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
-    NDArray vv = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
-    NDArray scores = qg.matMul(kt).reshape(b, nKv, g, t, t).add(mask); // (B, nKv, g, T, T)
+    NDArray scores = qAll.reshape(b, nKv, g * t, hd).matMul(kAll).reshape(b, nKv, g, t, t).add(mask);
     NDArray probs = scores.softmax(-1).reshape(b, nKv, g * t, t);
-    return probs.matMul(vv).reshape(b, nKv, g, t, hd);
+    return probs.matMul(vAll).reshape(b, nKv, g, t, hd);
   }
 
   /**
    * The same attention tile by tile ({@link PackedBatch#attentionTiles}): each tile's queries against
    * only the keys from its first query's sequence start on, so the work is about the visible half of
-   * each sequence's square instead of every row's full square; (B, nKv, g, T, hd).
+   * each sequence's square instead of every row's full square; same inputs, (B, nKv, g, T, hd).
    */
-  private NDArray tiledAttention(NDArray q, NDArray k, NDArray v, int b, int t, Attention attention) {
+  private NDArray tiledAttention(NDArray qAll, NDArray kAll, NDArray vAll, int t, Attention attention) {
     int nKv = config.numKvHeads();
     int hd = config.headDim();
     int g = config.groupSize();
-    NDArray qAll = q.reshape(b, t, nKv, g, hd).transpose(0, 2, 3, 1, 4); // (B, nKv, g, T, hd)
-    NDArray kAll = k.reshape(b, t, nKv, hd).transpose(0, 2, 3, 1); // (B, nKv, hd, T)
-    NDArray vAll = v.reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
     List<NDArray> rows = new ArrayList<>();
     List<NDArray> pieces = new ArrayList<>();
     for (int i = 0; i < attention.tiles().size(); i++) {
