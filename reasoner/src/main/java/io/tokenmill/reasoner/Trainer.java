@@ -97,8 +97,8 @@ public final class Trainer {
         }
       }
       norm = optimizer.step(lr);
-      if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
-        System.err.printf("step %d: non-finite loss %s or gradient norm %s, update skipped%n", step + 1, loss, norm);
+      if (!Double.isFinite(norm)) { // AdamW left the weights as they were
+        System.err.printf("step %d: gradient norm %s (loss %s), update skipped%n", step + 1, norm, loss);
       }
       lossSum += loss;
       inInterval++;
