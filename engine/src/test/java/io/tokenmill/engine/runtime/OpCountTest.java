@@ -21,10 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * input norm 1 (normalize of the padded residual stream; the weight is in the next GEMM), qkv GEMM 1 (bias
  * in the addmm), reshape to KV groups 1, [Qwen3: per-head RMSNorm 3 (normalize of every head, ×√hd·w,
  * a where that keeps the value heads as they were)], RoPE 4 (flip, ×cos, ×sin, +), query and key|value
- * slices 2, K/V cache write 1 (one in-place index_put), attention 8 (key and value row gathers 2, Kᵀ view, q·Kᵀ, mask add,
- * softmax, ·V, reshape to heads), o GEMM with the residual as its bias 1, post norm 1, gate|up
- * GEMM 1 (one per 2048-column chunk, + a concat when chunked), two slices 2, SiLU and product 3 (sigmoid,
- * ×, ×up), down GEMM with the residual 1. Qwen2 without chunking: 27 (55 before issue 10); Qwen3: 30 (60).
+ * slices 2, K/V cache write 1 (one in-place index_put), attention 8 (key and value row gathers 2, Kᵀ
+ * view, q·Kᵀ, mask add, softmax, ·V, reshape to heads), o GEMM with the residual as its bias 1, post
+ * norm 1, gate|up GEMM 1 (one per 2048-column chunk, + a concat when chunked), two slices 2, SiLU and
+ * product 3 (sigmoid, ×, ×up), down GEMM with the residual 1. Qwen2 without chunking: 27 (55 before issue
+ * 10); Qwen3: 30 (60).
  */
 class OpCountTest {
 
