@@ -2,12 +2,13 @@ package io.tokenmill.reasoner.tasks;
 
 import io.tokenmill.reasoner.tasks.seating.Puzzle;
 import io.tokenmill.reasoner.tasks.seating.PuzzleGenerator;
+import io.tokenmill.reasoner.tasks.seating.CheckAllTrace;
 import io.tokenmill.reasoner.tasks.seating.SearchTrace;
 import java.util.random.RandomGenerator;
 
 /**
  * Seating puzzles worded as {@code data-samples/prompts/seating.jsonl}, solved by the visible search of
- * {@link SearchTrace}; level L = L + 2 guests (3-6). Strata: a row with one solution or a few, and from
+ * {@link CheckAllTrace}; level L = L + 2 guests (3-6). Strata: a row with one solution or a few, and from
  * four guests a round table likewise. The answer is the trace's last line ({@code Seating: ...}).
  *
  * <p>Puzzles whose search is longer than {@link #MAX_TRACE_CHARS} are drawn again (about 1 in 7 six-guest
@@ -16,8 +17,10 @@ import java.util.random.RandomGenerator;
 public final class Seating implements Task {
 
   /**
-   * Longest search kept, in characters (= tokens with the byte-level tokenizer), not counting the lines
-   * that restate the prompt ({@link SearchTrace#searchLength}); a trace is at most about 90 longer.
+   * Longest search kept, measured as the earlier table trace's search in characters, not counting the
+   * lines that restate the prompt ({@link SearchTrace#searchLength}). The check-all trace written for the
+   * same puzzle runs ~2.5x longer (6 guests: mean ~1,430 characters, longest ~4,400 = tokens with the
+   * byte-level tokenizer), so a few of the longest 6-guest problems exceed rows of 4,096 tokens.
    */
   public static final int MAX_TRACE_CHARS = 1_300;
 
@@ -42,17 +45,20 @@ public final class Seating implements Task {
     int target = stratum % 2 == 0 ? 1 : level == 1 ? 2 : 3;
     while (true) {
       Puzzle puzzle = PuzzleGenerator.generate(level + 2, table, target, rng);
-      String trace = SearchTrace.of(puzzle);
+      // The draw stays bounded by the earlier table trace's search length, so the same puzzles are drawn
+      // as when that trace was written (seating-heldout.jsonl stays a valid held-out slice).
       if (SearchTrace.searchLength(puzzle) > MAX_TRACE_CHARS) continue;
+      String trace = CheckAllTrace.of(puzzle);
       String answer = trace.substring(trace.lastIndexOf('\n') + 1);
       return new Problem(name(), level, puzzle.prompt(), trace, answer);
     }
   }
 
   /**
-   * {@code layout} (row 4), {@code guests}, {@code condition} (1 I <H), {@code rules} (a guest's rule
-   * table line), {@code attempt} (a seat tried), {@code undo}, {@code answer} (Seating: …), {@code format}
-   * (the think tag, blank lines): the trace's line types ({@link SearchTrace}).
+   * {@code layout} (row 4), {@code guests}, {@code condition} (1 I <H), {@code attempt} (a seat tried,
+   * every condition checked), {@code undo}, {@code answer} (Seating: …), {@code format} (the think tag,
+   * blank lines): the trace's line types ({@link CheckAllTrace}); {@code rules} is a line of
+   * {@link SearchTrace}'s per-guest table, which the written trace no longer has.
    */
   @Override
   public String lineKind(String line) {

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The worked reasoning for a seating puzzle: a visible depth-first search, a pure function of the
- * puzzle. Guests are written by their initials (the names have distinct initials). First the layout, the
+ * The first seating trace, with a per-guest rule table; no longer what {@code Seating} trains on
+ * ({@link CheckAllTrace} is), but its {@link #searchLength} still bounds the puzzle draw, so the same
+ * puzzles are drawn as when it was (the held-out file stays valid). The worked reasoning for a seating
+ * puzzle: a visible depth-first search, a pure function of the puzzle. Guests are written by their initials (the names have distinct initials). First the layout, the
  * guests' initials in the prompt's order, and each numbered condition restated in short form next to its
  * number (a line-by-line translation of the prompt, so reading it needs no search over the prompt); then,
  * per guest, the rules that mention them in that order (copied from the short forms just written); then
