@@ -32,8 +32,13 @@ public final class HeldOutPrompts {
    * once a stratum's held-out slice is used up: the evaluation sample of {@code eval-tiny-job}.
    */
   public static List<Problem> stratified(int perTask, long seed) {
+    return stratified(Tasks.ALL, perTask, seed);
+  }
+
+  /** As {@link #stratified(int, long)}, for the given tasks (e.g. seating). */
+  public static List<Problem> stratified(List<Task> tasks, int perTask, long seed) {
     List<Problem> out = new ArrayList<>();
-    for (Task t : Tasks.ALL) {
+    for (Task t : tasks) {
       for (int level = 1; level <= t.levels(); level++) out.addAll(Tasks.heldOut(t, level, perLevel(t, level, perTask), seed));
     }
     return out;

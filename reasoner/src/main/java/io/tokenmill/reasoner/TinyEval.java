@@ -54,8 +54,11 @@ public final class TinyEval implements AutoCloseable {
    */
   public static final int MAX_SEQ_LEN = 4_096;
 
-  /** Answer tokens allowed after a forced {@code </think>} in the budget sweeps: the longest answer is 9 digits. */
-  public static final int ANSWER_BUDGET = 32;
+  /**
+   * Answer tokens allowed after a forced {@code </think>} in the budget sweeps: the longest arithmetic
+   * answer is 9 digits, the longest seating answer line ~50 tokens ({@code Seating: } and six names).
+   */
+  public static final int ANSWER_BUDGET = 64;
 
   /** One problem's result. */
   public record Outcome(Problem problem, GenerationResult result) {

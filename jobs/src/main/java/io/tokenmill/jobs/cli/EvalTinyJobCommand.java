@@ -1,5 +1,6 @@
 package io.tokenmill.jobs.cli;
 
+import io.tokenmill.reasoner.tasks.TaskMix;
 import io.tokenmill.reasoner.tasks.Tasks;
 import io.tokenmill.jobs.config.JobConfig;
 import io.tokenmill.jobs.eval.TinyReasonerJobEval;
@@ -34,6 +35,10 @@ final class EvalTinyJobCommand implements Callable<Integer> {
           + " tokens; 0 = thinking_budget 0, answer at once (flag alone: 0.75,0.5,0.25,0)")
   List<Double> budgets = new ArrayList<>();
 
+  @Option(names = "--tasks", defaultValue = "add,sub,mul,count",
+      description = "tasks to measure, of add, sub, mul, count, seating (default: ${DEFAULT-VALUE})")
+  String tasks;
+
   @Option(names = "--scratch", defaultValue = "out/eval-tiny-job", description = "prompt files and job outputs (default: ${DEFAULT-VALUE})")
   Path scratch;
 
@@ -47,7 +52,7 @@ final class EvalTinyJobCommand implements Callable<Integer> {
     if (java.util.Arrays.stream(fractions).map(f -> Math.round(100 * f)).distinct().count() < fractions.length) {
       throw new IllegalArgumentException("--budgets fractions must differ in whole percent, got " + budgets);
     }
-    new TinyReasonerJobEval(JobConfig.load(config, sets), scratch, System.out).run(perTask, seed, fractions);
+    new TinyReasonerJobEval(JobConfig.load(config, sets), scratch, System.out).run(TaskMix.parse(tasks).tasks(), perTask, seed, fractions);
     return 0;
   }
 }

@@ -39,8 +39,9 @@ import org.apache.arrow.memory.RootAllocator;
  * each fraction of its task's hardest-level mean reasoning length, as a per-row {@code thinking_budget}
  * column, and tabulates accuracy and {@code finish_reason = budget} per setting.
  *
- * <p>Accuracy is exact match of the answer text to the reference (what the model was trained to write);
- * the job's own {@code correct} column (the configured extractor and verifier) is reported beside it.
+ * <p>Accuracy is the task's check of the answer text (exact match of what the model was trained to write
+ * for arithmetic, any valid seating for seating puzzles); the job's own {@code correct} column (the
+ * configured extractor and verifier) is reported beside it.
  */
 public final class TinyReasonerJobEval {
 
@@ -68,9 +69,14 @@ public final class TinyReasonerJobEval {
     this.out = out;
   }
 
+  /** The arithmetic tasks ({@link Tasks#ALL}). */
   public Result run(int perTask, long seed, double[] budgetFractions) throws IOException {
+    return run(Tasks.ALL, perTask, seed, budgetFractions);
+  }
+
+  public Result run(List<Task> tasks, int perTask, long seed, double[] budgetFractions) throws IOException {
     Files.createDirectories(scratch);
-    List<Problem> problems = HeldOutPrompts.stratified(perTask, seed);
+    List<Problem> problems = HeldOutPrompts.stratified(tasks, perTask, seed);
     List<String> ids = HeldOutPrompts.ids(problems);
     Path input = scratch.resolve("heldout.jsonl");
     Files.writeString(input, HeldOutPrompts.jsonl(problems), StandardCharsets.UTF_8);
@@ -91,9 +97,9 @@ public final class TinyReasonerJobEval {
       if (r.level() == Tasks.byName(r.task()).levels()) hardestMean.put(r.task(), r.meanReasoningTokens());
     }
     out.println();
-    out.println("Accuracy through the job (" + runnerName(unlimited.settings()) + ", greedy), exact match of the answer:");
+    out.println("Accuracy through the job (" + runnerName(unlimited.settings()) + ", greedy), the task's check of the answer:");
     out.println(TinyEval.accuracyTable(accuracy));
-    out.printf("job's correct column agrees with exact match on %d of %d rows%n", agree, problems.size());
+    out.printf("job's correct column agrees with the task's check on %d of %d rows%n", agree, problems.size());
 
     List<TinyEval.BudgetRow> budgets = new ArrayList<>();
     if (budgetFractions.length > 0) {
@@ -106,7 +112,7 @@ public final class TinyReasonerJobEval {
           JsonObject o = new JsonObject();
           o.addProperty("id", ids.get(i) + tag(f));
           o.addProperty("prompt", p.prompt());
-          o.addProperty("reference", p.answer());
+          o.addProperty("reference", Tasks.byName(p.task()).reference(p));
           o.addProperty("thinking_budget", TinyEval.budget(f, hardestMean.get(p.task())));
           lines.append(gson.toJson(o)).append('\n');
         }
@@ -118,7 +124,7 @@ public final class TinyReasonerJobEval {
           Map.of("generation.answer_budget", TinyEval.ANSWER_BUDGET));
       Map<String, Map<Long, ReportRows.Accuracy>> curves = new LinkedHashMap<>();
       List<String[]> settings = new ArrayList<>();
-      for (Task t : Tasks.ALL) {
+      for (Task t : tasks) {
         TinyEval.BudgetRow unlimitedRow = TinyEval.budgetRow(t, "unlimited",
             scored.stream().filter(x -> x.problem().task().equals(t.name())).toList());
         budgets.add(unlimitedRow);
@@ -182,6 +188,7 @@ public final class TinyReasonerJobEval {
     pinned.put("output.mode", "overwrite");
     pinned.put("generation.temperature", 0.0);
     pinned.put("generation.n", 1);
+    pinned.put("generation.max_new_tokens", TinyEval.MAX_NEW_TOKENS); // the longest seating trace, as eval-tiny
     pinned.put("generation.thinking_budget", null);
     pinned.put("generation.answer_budget", null);
     pinned.put("job.examples", 0);
@@ -198,12 +205,13 @@ public final class TinyReasonerJobEval {
     return new Run(rows, summary, s);
   }
 
-  static boolean exactMatch(Problem p, ResultRow r) {
-    return r.answer() != null && r.answer().strip().equals(p.answer());
+  /** The task's own check of the answer text: exact match for arithmetic, any valid seating for seating. */
+  static boolean correct(Problem p, ResultRow r) {
+    return r.answer() != null && Tasks.byName(p.task()).isCorrect(p, r.answer().strip());
   }
 
   private static TinyEval.Scored scored(Problem p, ResultRow r) {
-    return new TinyEval.Scored(p, exactMatch(p, r), r.reasoningTokens(),
+    return new TinyEval.Scored(p, correct(p, r), r.reasoningTokens(),
         FinishReason.valueOf(r.finishReason().toUpperCase(Locale.ROOT)));
   }
 }
