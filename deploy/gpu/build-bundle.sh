@@ -14,7 +14,8 @@
 #   deploy/gpu/bundle.tar.xz      the same, as the one file carried to the GPU machine
 # Fails unless the working tree plus what is carried fits the device tool's 64 MiB.
 #   TOKENMILL_MVN_LOCK   lock file every Maven run goes through (default /tmp/tokenmill-mvn.lock)
-#   TOKENMILL_XZ_LEVEL   xz preset for the archive (default 1: 5x faster than 6 on this content, 10% larger)
+#   TOKENMILL_XZ_LEVEL   xz preset for the archive (default 6: 44.8 MiB where 1 gave 54.1, ~1 min more on
+#                        2 cores; the working tree's models need the room)
 #   TOKENMILL_SKIP_PACKAGE=1  reuse jars already packaged by an earlier run (iterating on this script)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -157,7 +158,7 @@ say "xz archive ..."
   echo "pytorch-jni $jni_version"
   echo "jars $(ls "$lib" | wc -l)"
 } > "$bundle/MANIFEST.txt"
-tar -C "$here" -cf - bundle | xz -T2 "-${TOKENMILL_XZ_LEVEL:-1}" > "$archive"
+tar -C "$here" -cf - bundle | xz -T2 "-${TOKENMILL_XZ_LEVEL:-6}" > "$archive"
 tree_bytes="$(cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')"
 archive_bytes="$(stat -c %s "$archive")"
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
