@@ -54,6 +54,9 @@ class SeatingJobEvalTest {
         + " vs " + unlimited + "\n" + printed);
   }
 
-  /** What the model must solve of the 16 (measured on the committed model: see docs/MODELS.md). */
-  private static final int MIN_CORRECT = 11;
+  /**
+   * What the model must solve of the 16: the issue's CI bar of 85% (measured on the committed model: 15,
+   * the miss a 6-guest puzzle; docs/MODELS.md).
+   */
+  private static final int MIN_CORRECT = 14;
 }
