@@ -60,7 +60,7 @@ public final class CheckAllTrace {
   private List<String> run() {
     lines.add((puzzle.table() ? "table " : "row ") + n);
     lines.add("guests " + String.join(" ", initials));
-    for (int i = 0; i < puzzle.rules().size(); i++) lines.add((i + 1) + " " + shortForm(puzzle.rules().get(i)));
+    for (int i = 0; i < puzzle.rules().size(); i++) lines.add((i + 1) + " " + SearchTrace.shortForm(puzzle.rules().get(i)));
     if (!search(new ArrayList<>())) throw new IllegalStateException("seating puzzle has no solution: " + puzzle.prompt());
     List<String> names = new ArrayList<>();
     for (int g : solution) names.add(puzzle.guests().get(g));
@@ -160,18 +160,5 @@ public final class CheckAllTrace {
     s.append('|');
     for (int g = 0; g < n; g++) s.append(seated.contains(g) ? "." : initials.get(g));
     return s.toString();
-  }
-
-  private static String shortForm(Rule r) {
-    String a = r.a().substring(0, 1);
-    String other = r.b() == null ? null : r.b().substring(0, 1);
-    return a + " " + switch (r.kind()) {
-      case ADJACENT -> "~" + other;
-      case NOT_ADJACENT -> "!" + other;
-      case LEFT_OF -> "<" + other;
-      case AT_END -> "end";
-      case NOT_AT_END -> "mid";
-      case SEAT -> "@" + r.seat();
-    };
   }
 }

@@ -206,8 +206,11 @@ public final class SearchTrace {
     return s.toString();
   }
 
-  /** A condition in short form, from its first guest's side: {@code I <H}, {@code K ~H}, {@code E mid}, {@code A @2}. */
-  private static String shortForm(Rule r) {
+  /**
+   * A condition in short form, from its first guest's side: {@code I <H}, {@code K ~H}, {@code E mid},
+   * {@code A @2}. Both traces restate the prompt with it.
+   */
+  static String shortForm(Rule r) {
     String a = r.a().substring(0, 1);
     String other = r.b() == null ? null : r.b().substring(0, 1);
     return a + " " + switch (r.kind()) {
