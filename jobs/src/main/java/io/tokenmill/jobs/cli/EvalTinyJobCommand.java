@@ -52,7 +52,8 @@ final class EvalTinyJobCommand implements Callable<Integer> {
     if (java.util.Arrays.stream(fractions).map(f -> Math.round(100 * f)).distinct().count() < fractions.length) {
       throw new IllegalArgumentException("--budgets fractions must differ in whole percent, got " + budgets);
     }
-    new TinyReasonerJobEval(JobConfig.load(config, sets), scratch, System.out).run(TaskMix.parse(tasks).tasks(), perTask, seed, fractions);
+    new TinyReasonerJobEval(JobConfig.load(config, sets), scratch, System.out)
+        .run(TaskMix.parse(tasks).tasks(), perTask, seed, fractions);
     return 0;
   }
 }

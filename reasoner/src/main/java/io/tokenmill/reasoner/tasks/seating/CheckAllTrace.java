@@ -59,8 +59,7 @@ public final class CheckAllTrace {
 
   private List<String> run() {
     lines.add((puzzle.table() ? "table " : "row ") + n);
-    lines.add("guests " + String.join(" ", initials));
-    for (int i = 0; i < puzzle.rules().size(); i++) lines.add((i + 1) + " " + SearchTrace.shortForm(puzzle.rules().get(i)));
+    lines.addAll(SearchTrace.restatement(puzzle, initials));
     if (!search(new ArrayList<>())) throw new IllegalStateException("seating puzzle has no solution: " + puzzle.prompt());
     List<String> names = new ArrayList<>();
     for (int g : solution) names.add(puzzle.guests().get(g));
@@ -140,17 +139,13 @@ public final class CheckAllTrace {
       case SEAT -> sa == 0 ? (r.seat() <= last ? '-' : '.') : sa == r.seat() ? '+' : '-'; // its seat taken by another
       case LEFT_OF -> sa != 0 && sb != 0 ? (sa < sb ? '+' : '-') : sa != 0 ? '+' : sb != 0 ? '-' : '.';
       case ADJACENT -> {
-        if (sa != 0 && sb != 0) yield neighbours(sa, sb) ? '+' : '-';
+        if (sa != 0 && sb != 0) yield Rule.neighbours(sa, sb, n, puzzle.table()) ? '+' : '-';
         int s = sa != 0 ? sa : sb;
         // The other guest can still sit next to s only in seat last+1 (or, at a table, in the last chair beside chair 1).
         yield s == 0 || s == last || (puzzle.table() && s == 1) ? '.' : '-';
       }
-      case NOT_ADJACENT -> sa != 0 && sb != 0 ? (neighbours(sa, sb) ? '-' : '+') : '.';
+      case NOT_ADJACENT -> sa != 0 && sb != 0 ? (Rule.neighbours(sa, sb, n, puzzle.table()) ? '-' : '+') : '.';
     };
-  }
-
-  private boolean neighbours(int s, int t) {
-    return Math.abs(s - t) == 1 || (puzzle.table() && Math.abs(s - t) == n - 1);
   }
 
   /** Seated guests with their seats ({@code C1 K2}), {@code |}, the guest initials with the seated dotted out. */

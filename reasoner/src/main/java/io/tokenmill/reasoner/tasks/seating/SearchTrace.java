@@ -93,9 +93,7 @@ public final class SearchTrace {
 
   private List<String> run() {
     lines.add((puzzle.table() ? "table " : "row ") + n);
-    List<String> restated = new ArrayList<>();
-    restated.add("guests " + String.join(" ", initials));
-    for (int i = 0; i < puzzle.rules().size(); i++) restated.add((i + 1) + " " + shortForm(puzzle.rules().get(i)));
+    List<String> restated = restatement(puzzle, initials);
     for (String line : restated) restatedChars += line.length() + 1;
     lines.addAll(restated);
     for (int g = 0; g < n; g++) {
@@ -207,10 +205,18 @@ public final class SearchTrace {
   }
 
   /**
-   * A condition in short form, from its first guest's side: {@code I <H}, {@code K ~H}, {@code E mid},
-   * {@code A @2}. Both traces restate the prompt with it.
+   * The prompt restated line by line after the layout line, as both traces write it: the guests'
+   * initials in the prompt's order, then each numbered condition in short form next to its number.
    */
-  static String shortForm(Rule r) {
+  static List<String> restatement(Puzzle puzzle, List<String> initials) {
+    List<String> restated = new ArrayList<>();
+    restated.add("guests " + String.join(" ", initials));
+    for (int i = 0; i < puzzle.rules().size(); i++) restated.add((i + 1) + " " + shortForm(puzzle.rules().get(i)));
+    return restated;
+  }
+
+  /** A condition in short form, from its first guest's side: {@code I <H}, {@code K ~H}, {@code E mid}, {@code A @2}. */
+  private static String shortForm(Rule r) {
     String a = r.a().substring(0, 1);
     String other = r.b() == null ? null : r.b().substring(0, 1);
     return a + " " + switch (r.kind()) {
