@@ -58,16 +58,35 @@ public record Roofline(double readBytesPerSecond, double matmulFlopsPerSecond) {
     return 2.0 * matmulParams;
   }
 
-  /** Tokens/s ceiling for a decode step of {@code batch} sequences: the tighter of the two bounds. */
-  public double decodeTokensPerSecond(ModelConfig c, int batch, int bytesPerElement) {
-    return Math.min(bandwidthBound(c, batch, bytesPerElement), computeBound(c));
+  /**
+   * KV-cache bytes one decode token reads at {@code context} cached tokens: keys and values of every
+   * layer. At long contexts this, not the weights, is what a decode step reads (the tiny reasoner's
+   * 2.7M weights are 11 MB; 16 sequences at 2,000 tokens hold 295 MB of fp32 KV).
+   */
+  public static double kvBytesPerToken(ModelConfig c, int context, int bytesPerElement) {
+    return 2.0 * c.numLayers() * c.numKvHeads() * c.headDim() * (double) context * bytesPerElement;
   }
 
-  public double bandwidthBound(ModelConfig c, int batch, int bytesPerElement) {
-    return batch * readBytesPerSecond / weightBytesPerStep(c, bytesPerElement);
+  /** Attention FLOPs per decode token at {@code context}: q·Kᵀ and P·V, 2 each per (query head, dim, key). */
+  public static double attentionFlopsPerToken(ModelConfig c, int context) {
+    return 4.0 * c.numLayers() * c.numHeads() * c.headDim() * (double) context;
   }
 
-  public double computeBound(ModelConfig c) {
-    return matmulFlopsPerSecond / flopsPerToken(c);
+  /**
+   * Tokens/s ceiling for a decode step of {@code batch} sequences at a mean of {@code context} cached
+   * tokens: the tighter of the two bounds, each counting the weights once per step and every sequence's
+   * KV cache (0 leaves the KV cache out).
+   */
+  public double decodeTokensPerSecond(ModelConfig c, int batch, int context, int bytesPerElement) {
+    return Math.min(bandwidthBound(c, batch, context, bytesPerElement), computeBound(c, context));
+  }
+
+  public double bandwidthBound(ModelConfig c, int batch, int context, int bytesPerElement) {
+    double perStep = weightBytesPerStep(c, bytesPerElement) + batch * kvBytesPerToken(c, context, bytesPerElement);
+    return batch * readBytesPerSecond / perStep;
+  }
+
+  public double computeBound(ModelConfig c, int context) {
+    return matmulFlopsPerSecond / (flopsPerToken(c) + attentionFlopsPerToken(c, context));
   }
 }

@@ -42,6 +42,7 @@ public final class DecoderModel implements AutoCloseable {
     this.device = device;
     this.manager = manager;
     this.weights = weights;
+    this.attentionGroupBytes = device.isGpu() ? Long.MAX_VALUE : CPU_ATTENTION_GROUP_BYTES;
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
     this.valueRows = config.architecture().qkNorm() ? valueRows(config, manager) : null;
   }
@@ -129,6 +130,25 @@ public final class DecoderModel implements AutoCloseable {
     }
   }
 
+  /**
+   * On CPU, attention groups are cut so that their gathered keys and values, scores and probabilities
+   * stay under this ({@link AttentionPlan#capped}): half of glibc's largest mmap threshold, so each is
+   * served from reused heap memory instead of fresh pages. Each group is closed before the next gathers.
+   */
+  static final long CPU_ATTENTION_GROUP_BYTES = 16L << 20;
+
+  private long attentionGroupBytes;
+
+  /**
+   * Sets the most bytes one attention group's temporaries may take ({@link AttentionPlan#build});
+   * {@link Long#MAX_VALUE} turns cutting off. Defaults: {@link #CPU_ATTENTION_GROUP_BYTES} on CPU, no limit
+   * on a GPU (its caching allocator reuses memory). Tests use small values to force cut groups and pieces.
+   */
+  void limitAttentionGroups(long bytes) {
+    if (bytes <= 0) throw new IllegalArgumentException("attention group limit must be > 0 bytes");
+    attentionGroupBytes = bytes;
+  }
+
   /** Steps with fewer token rows than this run their small ops on one thread (see {@link Projection}). */
   static final int NARROW_STEP_ROWS = 128;
 
@@ -160,7 +180,8 @@ public final class DecoderModel implements AutoCloseable {
     long[] stale = staleSlots(cache, batch);
     NDArray posIdx = step.create(positions);
     NDIndex slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
-    AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType());
+    AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType(),
+        attentionGroupBytes, config.groupSize());
     NDArray tokenIdx = step.create(tokens);
     NDArray padding = paddingColumns(step, n);
     if (stale.length > 0) cache.clear(step.create(stale), step);
@@ -178,7 +199,7 @@ public final class DecoderModel implements AutoCloseable {
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
         int before = ops == null ? 0 : scope.getManagedArrays().size();
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, narrow);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, narrow, ops);
         if (ops != null) {
           ops.layerOps += scope.getManagedArrays().size() - before + KV_WRITES_PER_LAYER;
           ops.layers++;
@@ -233,7 +254,7 @@ public final class DecoderModel implements AutoCloseable {
    * Each norm is one {@code normalize} and each residual add rides in its projection ({@link DecoderWeights}).
    */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, boolean narrow) {
+      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, boolean narrow, StepResult.Ops ops) {
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();
@@ -247,11 +268,11 @@ public final class DecoderModel implements AutoCloseable {
     cache.write(l, slotIdx, Views.slice(roped, 2, g, g + 2)); // (N, nKv, 2, hd)
     NDArray attn;
     if (plan.restoreOrder == null) {
-      attn = attend(scope, cache, l, q, plan.groups.get(0));
+      attn = attend(scope, cache, l, q, plan.groups.get(0), ops);
     } else {
       NDList parts = new NDList();
       for (AttentionPlan.Group grp : plan.groups) {
-        parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp));
+        parts.add(attend(scope, cache, l, q.get(new NDIndex("{}", grp.queryRows())), grp, ops));
       }
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
@@ -269,15 +290,31 @@ public final class DecoderModel implements AutoCloseable {
    * batched over (sequence, KV head) on contiguous keys and values: scores q·Kᵀ (B, nKv, g·T, L), softmax
    * over the last axis, ·V. A decode's queries are already (B, nKv, g, hd) and its output already in the
    * o projection's head order. 1/sqrt(hd) is in q.
+   *
+   * <p>The group's temporaries (gathered keys and values, scores, probabilities: the step's largest
+   * arrays at long contexts) live in a scope of their own, freed before the next group gathers; only the
+   * output moves to the layer's scope. With op counting on, the ops issued here are added to {@code ops}.
    */
-  private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp) {
+  private NDArray attend(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp,
+      StepResult.Ops ops) {
+    try (NDManager group = scope.newSubManager()) {
+      q.tempAttach(group); // ops take their first operand's scope: everything below lands in `group`
+      NDArray out = attendIn(group, cache, l, q, grp);
+      // Arrays the group's scope holds, less q (borrowed) and out (counted in the layer's scope).
+      if (ops != null) ops.layerOps += group.getManagedArrays().size() - 2;
+      out.attach(scope);
+      return out;
+    }
+  }
+
+  private NDArray attendIn(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan.Group grp) {
     int b = grp.size();
     int t = grp.t();
     int len = grp.len();
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();
-    NDArray[] kv = cache.read(l, grp.keySlots(), grp.valueSlots(), scope); // (B, nKv, L, hd) each
+    NDArray[] kv = cache.read(l, grp.keyRows(), grp.valueRows(), scope); // (B, nKv, L, hd) each
     NDArray qb = t == 1 ? q
         : Views.reshape(Views.permute(Views.reshape(q, b, t, nKv, g, hd), 0, 2, 3, 1, 4), b, nKv, (long) g * t, hd);
     NDArray scores = qb.matMul(Views.transpose(kv[0], 2, 3)); // (B, nKv, g·T, L)

@@ -17,10 +17,10 @@ import io.tokenmill.engine.model.ModelConfig;
  * <ul>
  *   <li>A step writes a layer's new keys and values with one index_put: they come out of the forward as
  *       one (N, nKv, 2, hd) view.</li>
- *   <li>A step gathers token rows of whole blocks: one embedding lookup of (sequences × nKv × L) rows of
- *       headDim values for keys, one for values, whose result is already attention's (B, nKv, L, hd)
- *       (gathering blockSize·headDim rows instead needs a reshape after each: two more ops per layer;
- *       measured no faster, docs/PERFORMANCE.md).</li>
+ *   <li>A step gathers whole blocks: one embedding lookup of (sequences × nKv × nb) rows of
+ *       blockSize·headDim values for keys, one for values, each reshaped (a view) to attention's
+ *       (B, nKv, L, hd). Rows of single tokens need no reshape but copy headDim values per call: at long
+ *       contexts the per-row copies dominated the step (docs/PERFORMANCE.md, "KV gather").</li>
  *   <li>The gathered (B, nKv, L, hd) arrays are contiguous: the attention matmuls read them as they are —
  *       no transposed copy, and no strided operand (MKL's strided batched path measured 2× slower here,
  *       docs/PERFORMANCE.md).</li>
@@ -36,13 +36,13 @@ public final class KvCache implements AutoCloseable {
    * (head, block) rows first, then values; writes and gathers index it.
    */
   private final NDArray[] slots;
+  /** The same pools viewed (2·nKv·numBlocks, blockSize·hd): one row per (K or V, head, block); reads index it. */
+  private final NDArray[] blockRows;
   private final int numBlocks;
   private final int blockSize;
   private final int kvHeads;
   private final int headDim;
-  /** 0 … blockSize − 1 (int64): a block's positions, added to its first slot. */
-  private final NDArray withinBlock;
-  /** Slot distance from a key to its value (int64 scalar). */
+  /** Block-row distance from a key block to its value block (int64 scalar). */
   private final NDArray valueOffset;
 
   KvCache(NDManager parent, ModelConfig config, ComputeDevice device, int numBlocks, int blockSize) {
@@ -54,11 +54,12 @@ public final class KvCache implements AutoCloseable {
     this.headDim = config.headDim();
     int layers = config.numLayers();
     this.slots = new NDArray[layers];
-    this.withinBlock = manager.arange(0, blockSize, 1, DataType.INT64);
-    this.valueOffset = manager.create((long) kvHeads * numBlocks * blockSize);
+    this.blockRows = new NDArray[layers];
+    this.valueOffset = manager.create((long) kvHeads * numBlocks);
     long headBlocks = (long) kvHeads * numBlocks;
     for (int l = 0; l < layers; l++) {
       NDArray pool = manager.zeros(new Shape(2 * headBlocks, (long) blockSize * headDim), device.dataType());
+      blockRows[l] = pool;
       slots[l] = pool.reshape(2 * headBlocks * blockSize, headDim);
     }
   }
@@ -78,6 +79,10 @@ public final class KvCache implements AutoCloseable {
 
   int kvHeads() {
     return kvHeads;
+  }
+
+  int headDim() {
+    return headDim;
   }
 
   /** Block id holding position {@code pos}. */
@@ -106,9 +111,9 @@ public final class KvCache implements AutoCloseable {
     }
   }
 
-  /** First key slot of a block in KV head {@code head} ({@link #slotIndex}). */
-  long firstKeySlot(int block, int head) {
-    return ((long) head * numBlocks + block) * blockSize;
+  /** Row of a block's keys in KV head {@code head} among the pool's block rows ({@link #blockIndex}). */
+  long keyBlockRow(int block, int head) {
+    return (long) head * numBlocks + block;
   }
 
   /**
@@ -133,31 +138,32 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
-   * Key and value slot indices of whole blocks: {@code firstSlots} (B, nKv, nb, 1) holds each gathered
-   * block's first key slot ({@link #firstKeySlot}); the block's other positions and the value
-   * slots are added on the device → (B, nKv, nb·blockSize) each, positions in order. Built once per
-   * attention group and step (four ops with the upload) and read by every layer's {@link #read}; the
-   * upload stays one index per block (expanding it on the host would upload B·nKv·L indices: at batch 256
-   * and 8k contexts, 32 MB a step).
+   * Key and value block-row indices: {@code keyRows} (B, nKv, nb) holds each gathered block's key row
+   * ({@link #keyBlockRow}); the value rows are one add away. Built once per attention group and step and
+   * read by every layer's {@link #read}.
    */
-  NDArray[] slotIndex(NDArray firstSlots) {
-    Shape s = firstSlots.getShape();
-    NDArray keys = Views.reshape(firstSlots.add(withinBlock), s.get(0), s.get(1), s.get(2) * blockSize);
-    return new NDArray[] {keys, keys.add(valueOffset)};
+  NDArray[] blockIndex(NDArray keyRows) {
+    return new NDArray[] {keyRows, keyRows.add(valueOffset)};
   }
 
   /**
-   * Gathers keys and values at {@code keySlots} and {@code valueSlots} ({@link #slotIndex}, (B, nKv, L)):
-   * (B, nKv, L, hd) each, contiguous, in {@code scope} — one row lookup each, already in attention's
-   * shape. Positions past a sequence's context hold whatever its blocks hold and must be masked by the
-   * caller.
+   * Gathers the key and value blocks at {@code keyRows} and {@code valueRows} ({@link #blockIndex},
+   * (B, nKv, nb)): (B, nKv, nb·blockSize, hd) each, contiguous, in {@code scope} — one row lookup of whole
+   * blocks and one reshape (a view) each, already in attention's shape. Positions past a sequence's
+   * context hold whatever its blocks hold and must be masked by the caller.
+   *
+   * <p>Whole blocks, not token rows: the lookup copies row by row, and a token row is only headDim values
+   * (128 bytes for the tiny reasoner): copying blockSize·headDim-value rows made long-context decode steps
+   * ~2× faster (docs/PERFORMANCE.md, "KV gather").
    */
-  NDArray[] read(int layer, NDArray keySlots, NDArray valueSlots, NDManager scope) {
-    NDArray k = Views.rows(slots[layer], keySlots);
-    NDArray v = Views.rows(slots[layer], valueSlots);
+  NDArray[] read(int layer, NDArray keyRows, NDArray valueRows, NDManager scope) {
+    Shape s = keyRows.getShape();
+    long len = s.get(2) * blockSize;
+    NDArray k = Views.rows(blockRows[layer], keyRows); // in the index's (the step's) scope: moved to the caller's
+    NDArray v = Views.rows(blockRows[layer], valueRows);
     k.attach(scope);
     v.attach(scope);
-    return new NDArray[] {k, v};
+    return new NDArray[] {Views.reshape(k, s.get(0), s.get(1), len, headDim), Views.reshape(v, s.get(0), s.get(1), len, headDim)};
   }
 
   /** Block tables giving sequence i the contiguous blocks [i·perSeq, (i+1)·perSeq): for simple callers. */

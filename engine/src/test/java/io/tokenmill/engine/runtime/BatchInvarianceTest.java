@@ -98,4 +98,55 @@ class BatchInvarianceTest {
       }
     }
   }
+
+  @Test
+  void cutGroupsAndQueryPiecesMatchTheReference() {
+    // A 1-byte limit on attention temporaries (the CPU's is 16 MiB): every sequence attends alone and
+    // every prefill run in pieces of 16 queries, each piece over its own causal prefix of keys. Tokens
+    // must equal the uncut forward's, logits the float64 reference.
+    Path dir = TinyModels.write(tmp.resolve("m"), "qwen2", c -> c.addProperty("max_position_embeddings", 1024));
+    List<int[]> prompts = List.of(new int[] {4, 5, 6},
+        IntStream.range(0, 70).map(i -> (i * 3 + 1) % 300).toArray(),
+        IntStream.range(0, 301).map(i -> (i * 11 + 7) % 300).toArray());
+    List<List<float[]>> logits = new ArrayList<>();
+    prompts.forEach(p -> logits.add(new ArrayList<>()));
+    List<int[]> cut;
+    List<int[]> whole;
+    try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
+      GreedyGenerator gen = new GreedyGenerator(model);
+      model.limitAttentionGroups(Long.MAX_VALUE);
+      whole = gen.generate(prompts, 8, new int[0]);
+      model.limitAttentionGroups(1);
+      cut = gen.generate(prompts, 8, new int[0], (seqs, r) -> {
+        float[][] l = r.toFloatArrays();
+        for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
+      });
+    }
+    for (int i = 0; i < prompts.size(); i++) assertArrayEquals(whole.get(i), cut.get(i), "prompt " + i);
+    ReferenceDecoder ref = ReferenceDecoder.load(dir);
+    for (int i = 0; i < prompts.size(); i++) {
+      int[] full = IntStream.concat(IntStream.of(prompts.get(i)), IntStream.of(cut.get(i))).toArray();
+      double[][] expected = ref.logits(full);
+      for (int s = 0; s < logits.get(i).size(); s++) {
+        double err = ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[prompts.get(i).length - 1 + s]);
+        assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
+      }
+    }
+  }
+
+  @Test
+  void longPrefillRunsAreCutIntoConsecutiveQueryPieces() {
+    Path dir = TinyModels.write(tmp.resolve("m"), "qwen2", c -> c.addProperty("max_position_embeddings", 1024));
+    try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu()); KvCache cache = model.newKvCache(64, 16, 1024)) {
+      int[][] tables = cache.contiguousTables(2, 512);
+      StepBatch batch = new StepBatch(tables, new int[] {100, 7}, new int[][] {new int[40], new int[1]});
+      AttentionPlan.Pieces whole = AttentionPlan.pieces(batch, cache, 4, Long.MAX_VALUE, 2);
+      assertArrayEquals(new int[] {0, 1}, whole.seq());
+      AttentionPlan.Pieces cut = AttentionPlan.pieces(batch, cache, 4, 1, 2);
+      assertArrayEquals(new int[] {0, 0, 0, 1}, cut.seq());
+      assertArrayEquals(new int[] {0, 16, 32, 40}, cut.row());
+      assertArrayEquals(new int[] {100, 116, 132, 7}, cut.start());
+      assertArrayEquals(new int[] {16, 16, 8, 1}, cut.run());
+    }
+  }
 }

@@ -102,8 +102,10 @@ final class BenchCommand implements Callable<Integer> {
       for (int b : batches) {
         for (DecodeBenchmark.Mode mode : modes) {
           DecodeBenchmark.Result r = DecodeBenchmark.run(m, mode, b, promptLen, gen, 42 + b);
-          double ceiling = roof.decodeTokensPerSecond(config, b, elemBytes);
-          String bound = roof.bandwidthBound(config, b, elemBytes) <= roof.computeBound(config) ? "bw" : "flops";
+          int meanContext = promptLen + gen / 2; // the KV cache a decode step reads, on average
+          double ceiling = roof.decodeTokensPerSecond(config, b, meanContext, elemBytes);
+          String bound = roof.bandwidthBound(config, b, meanContext, elemBytes) <= roof.computeBound(config, meanContext)
+              ? "bw" : "flops";
           System.out.printf("%6d %8s %14.1f %14.1f %10.1f %8.2f %10.1f %10.1f %11.1f (%s) %7.0f%%%n", b,
               mode.name().toLowerCase(java.util.Locale.ROOT), r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
               r.msPerDecodeStep(), r.hostMsPerDecodeStep(), r.opsPerLayer(), r.otherOpsPerStep(), ceiling, bound,
