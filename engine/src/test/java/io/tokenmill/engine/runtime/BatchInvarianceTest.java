@@ -55,15 +55,7 @@ class BatchInvarianceTest {
         for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
       });
     }
-    ReferenceDecoder ref = ReferenceDecoder.load(dir);
-    for (int i = 0; i < prompts.size(); i++) {
-      int[] full = IntStream.concat(IntStream.of(prompts.get(i)), IntStream.of(out.get(i))).toArray();
-      double[][] expected = ref.logits(full);
-      for (int s = 0; s < logits.get(i).size(); s++) {
-        double err = ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[prompts.get(i).length - 1 + s]);
-        assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
-      }
-    }
+    assertMatchesReference(dir, prompts, out, logits);
   }
 
   @Test
@@ -88,15 +80,7 @@ class BatchInvarianceTest {
         assertArrayEquals(gen.generate(List.of(prompts.get(i)), 8, new int[0]).get(0), together.get(i), "prompt " + i);
       }
     }
-    ReferenceDecoder ref = ReferenceDecoder.load(dir);
-    for (int i = 0; i < prompts.size(); i++) {
-      int[] full = IntStream.concat(IntStream.of(prompts.get(i)), IntStream.of(together.get(i))).toArray();
-      double[][] expected = ref.logits(full);
-      for (int s = 0; s < logits.get(i).size(); s++) {
-        double err = ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[prompts.get(i).length - 1 + s]);
-        assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
-      }
-    }
+    assertMatchesReference(dir, prompts, together, logits);
   }
 
   @Test
@@ -123,15 +107,7 @@ class BatchInvarianceTest {
       });
     }
     for (int i = 0; i < prompts.size(); i++) assertArrayEquals(whole.get(i), cut.get(i), "prompt " + i);
-    ReferenceDecoder ref = ReferenceDecoder.load(dir);
-    for (int i = 0; i < prompts.size(); i++) {
-      int[] full = IntStream.concat(IntStream.of(prompts.get(i)), IntStream.of(cut.get(i))).toArray();
-      double[][] expected = ref.logits(full);
-      for (int s = 0; s < logits.get(i).size(); s++) {
-        double err = ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[prompts.get(i).length - 1 + s]);
-        assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
-      }
-    }
+    assertMatchesReference(dir, prompts, cut, logits);
   }
 
   @Test
@@ -147,6 +123,20 @@ class BatchInvarianceTest {
       assertArrayEquals(new int[] {0, 16, 32, 40}, cut.row());
       assertArrayEquals(new int[] {100, 116, 132, 7}, cut.start());
       assertArrayEquals(new int[] {16, 16, 8, 1}, cut.run());
+    }
+  }
+
+  /** Each step's logits of each prompt against the float64 reference over prompt + generated tokens. */
+  private static void assertMatchesReference(Path dir, List<int[]> prompts, List<int[]> generated,
+      List<List<float[]>> logits) {
+    ReferenceDecoder ref = ReferenceDecoder.load(dir);
+    for (int i = 0; i < prompts.size(); i++) {
+      int[] full = IntStream.concat(IntStream.of(prompts.get(i)), IntStream.of(generated.get(i))).toArray();
+      double[][] expected = ref.logits(full);
+      for (int s = 0; s < logits.get(i).size(); s++) {
+        double err = ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[prompts.get(i).length - 1 + s]);
+        assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
+      }
     }
   }
 }
