@@ -54,23 +54,24 @@ final class AttentionPlan {
       int queriesPerKvHead) {
     Pieces p = pieces(batch, cache, dtype.getNumOfBytes(), maxGroupBytes, queriesPerKvHead);
     int n = p.size();
+    int[] contexts = p.contexts();
     long used = 0;
     int maxRun = 0;
     int maxContext = 0;
     for (int i = 0; i < n; i++) {
-      used += (long) p.run[i] * p.context(i);
+      used += (long) p.run[i] * contexts[i];
       maxRun = Math.max(maxRun, p.run[i]);
-      maxContext = Math.max(maxContext, p.context(i));
+      maxContext = Math.max(maxContext, contexts[i]);
     }
     long padded = (long) n * maxRun * maxContext;
     List<int[]> members;
     if (padded <= 2 * used || padded - used < MIN_WASTED_ROWS_TO_SPLIT) {
       members = List.<int[]>of(IntStream.range(0, n).toArray());
     } else {
-      members = buckets(n, p.run, p.contexts());
+      members = buckets(n, p.run, contexts);
     }
     if (maxGroupBytes != Long.MAX_VALUE) {
-      members = capped(members, p.run, p.contexts(), cache, dtype.getNumOfBytes(), maxGroupBytes, queriesPerKvHead);
+      members = capped(members, p.run, contexts, cache, dtype.getNumOfBytes(), maxGroupBytes, queriesPerKvHead);
     }
     if (members.size() == 1) {
       boolean equalRuns = Arrays.stream(p.run).allMatch(x -> x == p.run[0]);
@@ -135,7 +136,7 @@ final class AttentionPlan {
     for (int i = 0; i < b; i++) {
       int run = batch.tokens()[i].length;
       int start = batch.starts()[i];
-      long len = ((long) start + run + bs - 1) / bs * bs;
+      long len = paddedLength(start + run, bs);
       int piece = run;
       if (maxBytes != Long.MAX_VALUE && run > MIN_QUERY_PIECE
           && perSequence(cache, len, run, elementBytes, queriesPerKvHead) > maxBytes) {
@@ -199,13 +200,13 @@ final class AttentionPlan {
       long pieceLen = 0;
       int pieceT = 0;
       for (int s : order) {
-        long len = pieceLen == 0 ? ((long) context[s] + bs - 1) / bs * bs : pieceLen; // longest is first
+        long len = pieceLen == 0 ? paddedLength(context[s], bs) : pieceLen; // longest is first
         int t = Math.max(pieceT, run[s]);
         long perSequence = perSequence(cache, len, t, elementBytes, queriesPerKvHead);
         if (!piece.isEmpty() && perSequence * (piece.size() + 1) > maxBytes) {
           out.add(piece.stream().mapToInt(Integer::intValue).toArray());
           piece.clear();
-          len = ((long) context[s] + bs - 1) / bs * bs;
+          len = paddedLength(context[s], bs);
           t = run[s];
         }
         piece.add(s);
@@ -222,7 +223,7 @@ final class AttentionPlan {
     long len = 0;
     int t = 0;
     for (int s : m) {
-      len = Math.max(len, ((long) context[s] + bs - 1) / bs * bs);
+      len = Math.max(len, paddedLength(context[s], bs));
       t = Math.max(t, run[s]);
     }
     return m.length * perSequence(cache, len, t, elementBytes, queriesPerKvHead);
@@ -231,6 +232,11 @@ final class AttentionPlan {
   /** One sequence's share of a group padded to {@code len} keys and {@code t} queries: K, V, scores, probabilities. */
   private static long perSequence(KvCache cache, long len, int t, int elementBytes, int queriesPerKvHead) {
     return (long) cache.kvHeads() * len * (2L * cache.headDim() + 2L * queriesPerKvHead * t) * elementBytes;
+  }
+
+  /** Keys a context of {@code context} tokens gathers: whole blocks. */
+  private static long paddedLength(int context, int bs) {
+    return ((long) context + bs - 1) / bs * bs;
   }
 
   private static int ceilLog2(int x) {
@@ -293,5 +299,4 @@ final class AttentionPlan {
     return new Group(rows, size, t, len, kv[0], kv[1],
         mask == null ? null : step.create(mask, t == 1 ? new Shape(size, 1, 1, len) : new Shape(size, 1, 1, t, len)).toType(dtype, false));
   }
-
 }

@@ -20,7 +20,7 @@ import io.tokenmill.engine.model.ModelConfig;
  *   <li>A step gathers whole blocks: one embedding lookup of (sequences × nKv × nb) rows of
  *       blockSize·headDim values for keys, one for values, each reshaped (a view) to attention's
  *       (B, nKv, L, hd). Rows of single tokens need no reshape but copy headDim values per call: at long
- *       contexts the per-row copies dominated the step (docs/PERFORMANCE.md, "KV gather").</li>
+ *       contexts the per-row copies dominated the step (docs/PERFORMANCE.md, "Long contexts").</li>
  *   <li>The gathered (B, nKv, L, hd) arrays are contiguous: the attention matmuls read them as they are —
  *       no transposed copy, and no strided operand (MKL's strided batched path measured 2× slower here,
  *       docs/PERFORMANCE.md).</li>
@@ -153,8 +153,8 @@ public final class KvCache implements AutoCloseable {
    * context hold whatever its blocks hold and must be masked by the caller.
    *
    * <p>Whole blocks, not token rows: the lookup copies row by row, and a token row is only headDim values
-   * (128 bytes for the tiny reasoner): copying blockSize·headDim-value rows made long-context decode steps
-   * ~2× faster (docs/PERFORMANCE.md, "KV gather").
+   * (128 bytes for the tiny reasoner): at long contexts those per-row copies dominated the step's profile
+   * (`memmove` 60% → 37% with block rows; docs/PERFORMANCE.md, "Long contexts").
    */
   NDArray[] read(int layer, NDArray keyRows, NDArray valueRows, NDManager scope) {
     Shape s = keyRows.getShape();

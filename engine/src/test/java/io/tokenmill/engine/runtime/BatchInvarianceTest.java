@@ -50,10 +50,7 @@ class BatchInvarianceTest {
     prompts.forEach(p -> logits.add(new ArrayList<>()));
     List<int[]> out;
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
-      out = new GreedyGenerator(model).generate(prompts, 12, new int[0], (seqs, r) -> {
-        float[][] l = r.toFloatArrays();
-        for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
-      });
+      out = new GreedyGenerator(model).generate(prompts, 12, new int[0], recordInto(logits));
     }
     assertMatchesReference(dir, prompts, out, logits);
   }
@@ -72,10 +69,7 @@ class BatchInvarianceTest {
     List<int[]> together;
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
       GreedyGenerator gen = new GreedyGenerator(model);
-      together = gen.generate(prompts, 8, new int[0], (seqs, r) -> {
-        float[][] l = r.toFloatArrays();
-        for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
-      });
+      together = gen.generate(prompts, 8, new int[0], recordInto(logits));
       for (int i = 0; i < prompts.size(); i++) {
         assertArrayEquals(gen.generate(List.of(prompts.get(i)), 8, new int[0]).get(0), together.get(i), "prompt " + i);
       }
@@ -101,10 +95,7 @@ class BatchInvarianceTest {
       model.limitAttentionGroups(Long.MAX_VALUE);
       whole = gen.generate(prompts, 8, new int[0]);
       model.limitAttentionGroups(1);
-      cut = gen.generate(prompts, 8, new int[0], (seqs, r) -> {
-        float[][] l = r.toFloatArrays();
-        for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
-      });
+      cut = gen.generate(prompts, 8, new int[0], recordInto(logits));
     }
     for (int i = 0; i < prompts.size(); i++) assertArrayEquals(whole.get(i), cut.get(i), "prompt " + i);
     assertMatchesReference(dir, prompts, cut, logits);
@@ -138,5 +129,13 @@ class BatchInvarianceTest {
         assertTrue(err <= 1e-4, "prompt " + i + " step " + s + ": " + err);
       }
     }
+  }
+
+  /** A step listener that appends each step's logits to its prompt's list. */
+  private static GreedyGenerator.StepListener recordInto(List<List<float[]>> logits) {
+    return (seqs, r) -> {
+      float[][] l = r.toFloatArrays();
+      for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
+    };
   }
 }
