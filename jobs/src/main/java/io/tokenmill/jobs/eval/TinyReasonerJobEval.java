@@ -59,6 +59,9 @@ public final class TinyReasonerJobEval {
   public record Result(List<TinyEval.Row> accuracy, List<TinyEval.BudgetRow> budgets, int correctColumnAgrees,
       int rows) {}
 
+  /** Rows printed where the job's correct column and the task's own check disagree (the count is always printed). */
+  static final int SHOWN_DISAGREEMENTS = 10;
+
   private final JobConfig config;
   private final Path scratch;
   private final PrintStream out;
@@ -85,11 +88,18 @@ public final class TinyReasonerJobEval {
     Run unlimited = runJob(input, scratch.resolve("unlimited"), Map.of());
     List<TinyEval.Scored> scored = new ArrayList<>();
     int agree = 0;
+    List<String> disagreements = new ArrayList<>();
     for (int i = 0; i < problems.size(); i++) {
       ResultRow r = unlimited.row(ids.get(i));
       TinyEval.Scored one = scored(problems.get(i), r);
       scored.add(one);
-      if (Boolean.valueOf(one.correct()).equals(r.correct())) agree++;
+      if (Boolean.valueOf(one.correct()).equals(r.correct())) {
+        agree++;
+      } else if (disagreements.size() < SHOWN_DISAGREEMENTS) {
+        disagreements.add(String.format("  %s: answer %s, reference %s, job's correct=%s, task's check=%s", ids.get(i),
+            quoted(r.answer()), quoted(Tasks.byName(problems.get(i).task()).reference(problems.get(i))), r.correct(),
+            one.correct()));
+      }
     }
     List<TinyEval.Row> accuracy = TinyEval.levelRows(scored);
     Map<String, Double> hardestMean = new HashMap<>();
@@ -100,6 +110,7 @@ public final class TinyReasonerJobEval {
     out.println("Accuracy through the job (" + runnerName(unlimited.settings()) + ", greedy), the task's check of the answer:");
     out.println(TinyEval.accuracyTable(accuracy));
     out.printf("job's correct column agrees with the task's check on %d of %d rows%n", agree, problems.size());
+    disagreements.forEach(out::println);
 
     List<TinyEval.BudgetRow> budgets = new ArrayList<>();
     if (budgetFractions.length > 0) {
@@ -163,6 +174,11 @@ public final class TinyReasonerJobEval {
     return new String[] {r.task() + ", thinking budget " + r.what(), String.format(
         "accuracy %.1f%% of %d; finish=budget %.0f%%; mean reasoning %.1f tokens", 100 * r.accuracy(), r.n(),
         100 * r.share(FinishReason.BUDGET), r.meanReasoningTokens())};
+  }
+
+  /** A text for one line: JSON-quoted, so line breaks and trailing spaces show; {@code null} as such. */
+  private static String quoted(String text) {
+    return text == null ? "null" : new GsonBuilder().disableHtmlEscaping().create().toJson(text);
   }
 
   /** The id suffix of a budget setting's rows, e.g. {@code @25}. */

@@ -65,9 +65,18 @@ final class Numbers {
 
   private static final BigDecimal TOLERANCE = new BigDecimal("1e-6");
 
-  /** Equal within 1e-6 relative to the larger magnitude (so 0 equals only 0), computed exactly. */
+  /**
+   * The same answer: two whole numbers must be equal ({@code 021} = {@code 21}, but {@code 105178800} is not
+   * {@code 105178880}, which a relative tolerance would accept above a million); otherwise equal within 1e-6
+   * relative to the larger magnitude (so 0 equals only 0, and {@code 0.333333} is {@code 1/3}), computed exactly.
+   */
   static boolean close(BigDecimal a, BigDecimal b) {
+    if (isWhole(a) && isWhole(b)) return a.compareTo(b) == 0;
     return a.subtract(b).abs().compareTo(TOLERANCE.multiply(a.abs().max(b.abs()))) <= 0;
+  }
+
+  private static boolean isWhole(BigDecimal x) {
+    return x.signum() == 0 || x.stripTrailingZeros().scale() <= 0;
   }
 
   /** LaTeX spellings inside a number: {@code \$}, {@code \%}, thin spaces {@code \,} and {@code {,}}. */

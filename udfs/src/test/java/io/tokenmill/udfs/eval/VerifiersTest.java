@@ -48,13 +48,18 @@ class VerifiersTest {
         "42.               | 42       | true",
         "1000000.5         | 1000000  | true",
         "1000002           | 1000000  | false",
+        "105178800         | 105178880 | false",
+        "79695888          | 79695882 | false",
+        "021               | 21       | true",
+        "21.000            | 21       | true",
+        "0.333333333       | 1/3      | true",
         "0.0001            | 0        | false",
         "-3                | 3        | false",
         "1/0               | 0        | false",
         "forty-two         | 42       | false",
         "'1,00'            | 100      | false",
       })
-  void numericComparesValuesWithinOneMillionthRelative(String extracted, String reference, boolean expected) {
+  void numericComparesWholeNumbersExactlyAndOthersWithinOneMillionthRelative(String extracted, String reference, boolean expected) {
     assertEquals(expected, verify("numeric", extracted, reference));
   }
 
