@@ -170,7 +170,9 @@ class GenerationColumnsTest {
       assertEquals(40, r.reasoningTokens(), "reasoning_tokens is what the model sampled, within the budget");
       assertEquals(forced, r.transitionTokens(), "the built-in sentence, </think> and a blank line");
       assertTrue(r.reasoning().endsWith(ReasoningOptions.DEFAULT_TRANSITION.strip()), "the text keeps the sentence");
-      assertTrue(r.answerTokens() > 0 && r.answerTokens() + afterThink <= 32, "answer budget: " + r);
+      // the model may end the row at once after a forced </think> (the committed one does, on a half-done
+      // scratchpad); whatever it writes stays within the answer budget
+      assertTrue(r.answerTokens() + afterThink <= 32, "answer budget: " + r);
       transition += r.transitionTokens();
     }
     var tokens = s.toJson().getAsJsonObject("tokens");

@@ -20,7 +20,7 @@ class ForcedLinesTest {
   static final Path MODEL = Path.of("..", "data-samples", "models", "tiny-reasoner");
 
   @Test
-  void aTrainedTaskHasNearlyEveryLineRightAndASeatingTraceBreaksSomewhereInEveryProblem() {
+  void nearlyEveryLineOfBothKindsOfTraceIsRightTeacherForced() {
     List<Problem> add = TinyEval.heldOut(List.of(Tasks.byName("add")), 3, Tasks.EVAL_SEED);
     List<Problem> seating = TinyEval.heldOut(List.of(Tasks.byName("seating")), 1, Tasks.EVAL_SEED);
     List<Problem> all = new ArrayList<>(add);
@@ -35,9 +35,13 @@ class ForcedLinesTest {
     assertEquals(expected, lines);
     assertTrue(right >= 0.95 * lines, right + " of " + lines + " addition lines right (the model's accuracy is 99%+)");
 
-    // The arithmetic model never saw a seating puzzle: every trace goes wrong somewhere, exactly once.
+    // The model solves puzzles too: teacher-forced, nearly every trace line is right, and a problem's first
+    // wrong line (if any) is counted once, under its line kind.
     List<ForcedLines.Row> seatRows = rows.stream().filter(r -> r.task().equals("seating")).toList();
-    assertEquals(seating.size(), seatRows.stream().mapToInt(ForcedLines.Row::firstWrong).sum());
+    int seatLineCount = seatRows.stream().mapToInt(ForcedLines.Row::lines).sum();
+    int seatRight = seatRows.stream().mapToInt(ForcedLines.Row::right).sum();
+    assertTrue(seatRight >= 0.9 * seatLineCount, seatRight + " of " + seatLineCount + " seating lines right");
+    assertTrue(seatRows.stream().mapToInt(ForcedLines.Row::firstWrong).sum() <= seating.size());
     Map<String, Integer> seatLines = seatRows.stream()
         .collect(Collectors.toMap(ForcedLines.Row::kind, ForcedLines.Row::lines));
     assertEquals(seating.size(), seatLines.get("layout"));

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.tokenmill.reasoner.tasks.HeldOutSplit;
 import io.tokenmill.reasoner.tasks.Problem;
+import io.tokenmill.reasoner.tasks.TaskMix;
 import io.tokenmill.reasoner.tasks.Tasks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,16 @@ class HeldOutPromptsTest {
   @Test
   void committedFileIsReproducible() throws Exception {
     assertEquals(HeldOutPrompts.jsonl(HeldOutPrompts.sample(50, Tasks.EVAL_SEED)), Files.readString(FILE));
+  }
+
+  /** The demo's input (conf/local.yaml): {@code tiny-prompts --tasks add,sub,mul,count,seating --per-task 16}. */
+  @Test
+  void committedDemoMixIsReproducible() throws Exception {
+    List<Problem> mix = HeldOutPrompts.sample(TaskMix.parse("add,sub,mul,count,seating").tasks(), 16, Tasks.EVAL_SEED);
+    assertEquals(80, mix.size());
+    assertEquals(16, mix.stream().filter(p -> p.task().equals("seating")).count());
+    assertTrue(mix.stream().allMatch(HeldOutSplit::isHeldOut));
+    assertEquals(HeldOutPrompts.jsonl(mix), Files.readString(FILE.resolveSibling("demo-mix.jsonl")));
   }
 
   @Test

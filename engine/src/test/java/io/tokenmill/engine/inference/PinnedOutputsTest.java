@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * concurrently in one continuously batched engine. The expected files were recorded by the engine as
  * it was before the engine core / model runner / output processor split (commit "PinnedOutputsTest:
  * record..."), so a refactor that changes any output, batch composition or finish decision fails here.
+ * The tiny reasoner's file was re-recorded when that directory became the one model for arithmetic and
+ * seating (session 15, seating-v16), by the engine whose outputs had matched the old file.
  *
  * <p>To re-record after an intended change: {@code -Dtokenmill.pin.record=true} (writes the files under
  * src/test/resources; commit them with the change that explains why outputs moved).

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The committed seating model ({@code data-samples/models/tiny-reasoner-seating}) through the job (Arrow
+ * The committed seating model ({@code data-samples/models/tiny-reasoner}) through the job (Arrow
  * runner; Spark writes the same rows, SparkJobTest): a fixed stratified held-out sample of 16 puzzles, 4
  * per guest count, then the same puzzles at {@code thinking_budget: 0} — the seed story's "slow and right
  * vs fast and wrong". Correctness is any valid seating, checked by the task and by the job's own seating
@@ -28,7 +28,7 @@ class SeatingJobEvalTest {
 
   @Test
   void puzzlesAreSolvedByThinkingAndNotWithoutIt() throws Exception {
-    JobConfig config = JobConfig.of(Map.of("model.path", "../data-samples/models/tiny-reasoner-seating",
+    JobConfig config = JobConfig.of(Map.of("model.path", "../data-samples/models/tiny-reasoner",
         "job.runner", "local", "job.progress", false, "engine.max_batch", 32));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     TinyReasonerJobEval.Result r = new TinyReasonerJobEval(config, tmp, new PrintStream(bytes, true,
