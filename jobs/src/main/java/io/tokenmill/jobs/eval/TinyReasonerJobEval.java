@@ -1,5 +1,6 @@
 package io.tokenmill.jobs.eval;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.tokenmill.engine.reasoning.FinishReason;
@@ -62,6 +63,9 @@ public final class TinyReasonerJobEval {
   /** Rows printed where the job's correct column and the task's own check disagree (the count is always printed). */
   static final int SHOWN_DISAGREEMENTS = 10;
 
+  /** Prompt-file lines and quoted texts: no HTML escaping, so {@code <think>} and {@code =} stay readable. */
+  private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
+
   private final JobConfig config;
   private final Path scratch;
   private final PrintStream out;
@@ -97,8 +101,7 @@ public final class TinyReasonerJobEval {
         agree++;
       } else if (disagreements.size() < SHOWN_DISAGREEMENTS) {
         disagreements.add(String.format("  %s: answer %s, reference %s, job's correct=%s, task's check=%s", ids.get(i),
-            quoted(r.answer()), quoted(Tasks.byName(problems.get(i).task()).reference(problems.get(i))), r.correct(),
-            one.correct()));
+            quoted(r.answer()), quoted(r.reference()), r.correct(), one.correct()));
       }
     }
     List<TinyEval.Row> accuracy = TinyEval.levelRows(scored);
@@ -116,7 +119,6 @@ public final class TinyReasonerJobEval {
     if (budgetFractions.length > 0) {
       Path budgetInput = scratch.resolve("budgets.jsonl");
       StringBuilder lines = new StringBuilder();
-      var gson = new GsonBuilder().disableHtmlEscaping().create();
       for (double f : budgetFractions) {
         for (int i = 0; i < problems.size(); i++) {
           Problem p = problems.get(i);
@@ -125,7 +127,7 @@ public final class TinyReasonerJobEval {
           o.addProperty("prompt", p.prompt());
           o.addProperty("reference", Tasks.byName(p.task()).reference(p));
           o.addProperty("thinking_budget", TinyEval.budget(f, hardestMean.get(p.task())));
-          lines.append(gson.toJson(o)).append('\n');
+          lines.append(JSON.toJson(o)).append('\n');
         }
       }
       Files.writeString(budgetInput, lines.toString(), StandardCharsets.UTF_8);
@@ -178,7 +180,7 @@ public final class TinyReasonerJobEval {
 
   /** A text for one line: JSON-quoted, so line breaks and trailing spaces show; {@code null} as such. */
   private static String quoted(String text) {
-    return text == null ? "null" : new GsonBuilder().disableHtmlEscaping().create().toJson(text);
+    return text == null ? "null" : JSON.toJson(text);
   }
 
   /** The id suffix of a budget setting's rows, e.g. {@code @25}. */

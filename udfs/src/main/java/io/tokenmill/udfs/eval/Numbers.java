@@ -76,7 +76,7 @@ final class Numbers {
   }
 
   private static boolean isWhole(BigDecimal x) {
-    return x.signum() == 0 || x.stripTrailingZeros().scale() <= 0;
+    return x.stripTrailingZeros().scale() <= 0;
   }
 
   /** LaTeX spellings inside a number: {@code \$}, {@code \%}, thin spaces {@code \,} and {@code {,}}. */

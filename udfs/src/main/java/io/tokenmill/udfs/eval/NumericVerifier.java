@@ -3,8 +3,8 @@ package io.tokenmill.udfs.eval;
 /**
  * {@code numeric}: both sides read as numbers (see {@link Numbers#parse}: {@code 1,000} = {@code 1000},
  * {@code 0.50} = {@code 0.5}, {@code 1/2} = {@code \frac{1}{2}} = {@code 0.5}, {@code $5} = {@code 5})
- * and equal: exactly when both are whole numbers, else within 1e-6 relative. An extracted text that is not a number is wrong; a reference that is
- * not a number is a data error. Pairs with {@code auto} extraction as the last box, else the last number.
+ * and equal: exactly when both are whole numbers, else within 1e-6 relative. An extracted text that is
+ * not a number is wrong; a reference that is not a number is a data error. Pairs with {@code auto} extraction as the last box, else the last number.
  */
 public final class NumericVerifier implements Verifier {
 
