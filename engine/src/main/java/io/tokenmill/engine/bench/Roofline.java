@@ -78,11 +78,20 @@ public record Roofline(double readBytesPerSecond, double matmulFlopsPerSecond) {
    * KV cache (0 leaves the KV cache out).
    */
   public double decodeTokensPerSecond(ModelConfig c, int batch, int context, int bytesPerElement) {
-    return Math.min(bandwidthBound(c, batch, context, bytesPerElement), computeBound(c, context));
+    return decodeTokensPerSecond(c, batch, context, bytesPerElement, bytesPerElement);
+  }
+
+  /** As above, with weights read at {@code weightBytes} per element (fp16 copies) and the KV cache at {@code kvBytes}. */
+  public double decodeTokensPerSecond(ModelConfig c, int batch, int context, int weightBytes, int kvBytes) {
+    return Math.min(bandwidthBound(c, batch, context, weightBytes, kvBytes), computeBound(c, context));
   }
 
   public double bandwidthBound(ModelConfig c, int batch, int context, int bytesPerElement) {
-    double perStep = weightBytesPerStep(c, bytesPerElement) + batch * kvBytesPerToken(c, context, bytesPerElement);
+    return bandwidthBound(c, batch, context, bytesPerElement, bytesPerElement);
+  }
+
+  public double bandwidthBound(ModelConfig c, int batch, int context, int weightBytes, int kvBytes) {
+    double perStep = weightBytesPerStep(c, weightBytes) + batch * kvBytesPerToken(c, context, kvBytes);
     return batch * readBytesPerSecond / perStep;
   }
 

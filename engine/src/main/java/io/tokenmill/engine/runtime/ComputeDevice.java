@@ -8,11 +8,32 @@ import io.tokenmill.engine.weights.DType;
 /**
  * Where a model runs and in which precision: fp32 on CPU (what the tests prove), fp16 on CUDA
  * (half the bytes per decode step; bf16 is not an option because DJL 0.36 aborts on BFLOAT16 arrays).
+ *
+ * <p>{@code halfGemv} (CPU only, device spec {@code cpu-f16}): large projections also keep an fp16 copy
+ * of their weights, which steps of at most four token rows multiply through libtorch's fp16
+ * matrix-vector kernel (half the bytes read, fp32 accumulation); every path then computes with
+ * fp16-rounded weights and projection inputs (docs/PERFORMANCE.md, "fp16 GEMV"). Costs 1.5x the weight
+ * memory.
  */
-public record ComputeDevice(Device device, DataType dataType) {
+public record ComputeDevice(Device device, DataType dataType, boolean halfGemv) {
+
+  public ComputeDevice {
+    if (halfGemv && (device.isGpu() || dataType != DataType.FLOAT32)) {
+      throw new IllegalArgumentException("fp16 GEMV is a CPU fp32 option");
+    }
+  }
+
+  public ComputeDevice(Device device, DataType dataType) {
+    this(device, dataType, false);
+  }
 
   public static ComputeDevice cpu() {
     return new ComputeDevice(Device.cpu(), DataType.FLOAT32);
+  }
+
+  /** CPU, fp32, with fp16 copies of the large weights for steps of up to four token rows. */
+  public static ComputeDevice cpuHalfGemv() {
+    return new ComputeDevice(Device.cpu(), DataType.FLOAT32, true);
   }
 
   public static ComputeDevice gpu(int index) {
@@ -24,16 +45,17 @@ public record ComputeDevice(Device device, DataType dataType) {
     return new ComputeDevice(Device.gpu(index), DataType.FLOAT16);
   }
 
-  /** Parses "cpu", "gpu", "gpu:1" or "cuda:1"; "auto" picks GPU 0 when one exists. */
+  /** Parses "cpu", "cpu-f16", "gpu", "gpu:1" or "cuda:1"; "auto" picks GPU 0 when one exists. */
   public static ComputeDevice parse(String spec) {
     String s = spec == null ? "auto" : spec.trim().toLowerCase(java.util.Locale.ROOT);
     if (s.equals("cpu")) return cpu();
+    if (s.equals("cpu-f16")) return cpuHalfGemv();
     if (s.equals("auto")) return Engine.getInstance().getGpuCount() > 0 ? gpu(0) : cpu();
     if (s.equals("gpu") || s.equals("cuda")) return gpu(0);
     if (s.startsWith("gpu:") || s.startsWith("cuda:")) {
       return gpu(Integer.parseInt(s.substring(s.indexOf(':') + 1)));
     }
-    throw new IllegalArgumentException("device '" + spec + "' is not one of cpu, auto, gpu, gpu:N, cuda:N");
+    throw new IllegalArgumentException("device '" + spec + "' is not one of cpu, cpu-f16, auto, gpu, gpu:N, cuda:N");
   }
 
   /** The safetensors dtype weights are converted to while loading. */
@@ -47,6 +69,6 @@ public record ComputeDevice(Device device, DataType dataType) {
 
   @Override
   public String toString() {
-    return device + "/" + dataType;
+    return device + "/" + dataType + (halfGemv ? "+f16 gemv" : "");
   }
 }

@@ -114,6 +114,20 @@ public final class DecoderModel implements AutoCloseable {
     countOps = on;
   }
 
+  /** Projections holding an fp16 copy for narrow steps ({@link ComputeDevice#halfGemv}): tests, bench. */
+  public int halfProjections() {
+    int n = weights.lmHead().half() != null ? 1 : 0;
+    for (DecoderWeights.Layer l : weights.layers()) {
+      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) n += p.half() != null ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** Most token rows of a step that multiplies by the fp16 copies; 0 when this model holds none. */
+  public int halfGemvMaxRows() {
+    return halfProjections() > 0 ? Projection.HALF_GEMV_ROWS : 0;
+  }
+
   /** Runs one batched step; the caller closes the result. */
   public StepResult forward(KvCache cache, StepBatch batch) {
     rope.ensure(batch.maxContext());

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
+import io.tokenmill.engine.weights.DType;
+import io.tokenmill.engine.weights.TensorEntry;
 import io.tokenmill.engine.weights.WeightSchema;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,10 +117,13 @@ record DecoderWeights(
     if (c.tieWordEmbeddings() && !inputMajor) {
       lmHead = Projection.of(List.of(embedding), false, null);
     } else {
-      List<NDArray> w = inputMajor
-          ? loader.loadInputMajor(ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD), Projection.CPU_CHUNK)
-          : List.of(loader.load(ckpt.require(LM_HEAD)));
-      lmHead = Projection.of(w, inputMajor, null);
+      TensorEntry head = ckpt.require(c.tieWordEmbeddings() ? EMBED : LM_HEAD);
+      if (inputMajor) {
+        int vocab = Math.toIntExact(head.shape()[0]);
+        lmHead = project(loader, true, loader.floats(head), vocab, h, null);
+      } else {
+        lmHead = Projection.of(List.of(loader.load(head)), false, null);
+      }
     }
     float constant = (float) Math.sqrt(h * c.rmsNormEps());
     return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead, h, hp, constant);
@@ -194,8 +199,27 @@ record DecoderWeights(
 
   private static Projection project(DeviceTensorLoader loader, boolean inputMajor, float[] w, int out, int in,
       NDArray bias) {
+    boolean half = inputMajor && halfGemv(loader, (long) out * in);
+    if (half) w = roundedToHalf(w);
     List<NDArray> weights = inputMajor ? loader.inputMajor(w, out, in, Projection.CPU_CHUNK)
         : List.of(loader.fromRows(w, out, in));
-    return Projection.of(weights, inputMajor, bias);
+    Projection p = Projection.of(weights, inputMajor, bias);
+    return half ? p.withHalf(loader.halfRows(w, out, in)) : p;
+  }
+
+  /**
+   * Whether a CPU projection of {@code values} weights also gets an fp16 copy for narrow steps: when the
+   * device asks for fp16 GEMV and the matrix is large enough to be bandwidth-bound
+   * ({@link Projection#PARALLEL_GEMM_BYTES}); small ones are op-bound and keep one fp32 path.
+   */
+  private static boolean halfGemv(DeviceTensorLoader loader, long values) {
+    return loader.device().halfGemv() && values * Float.BYTES >= Projection.PARALLEL_GEMM_BYTES;
+  }
+
+  /** w with every value rounded to the nearest fp16 (what the fp16 copy holds), as fp32. */
+  private static float[] roundedToHalf(float[] w) {
+    float[] r = new float[w.length];
+    for (int i = 0; i < w.length; i++) r[i] = DType.f16ToFloat(DType.floatToF16(w[i]));
+    return r;
   }
 }

@@ -72,6 +72,19 @@ final class DeviceTensorLoader {
     return toDevice(buf, new Shape(out, in));
   }
 
+  /** A weight built in Java, (out, in) row-major, as an fp16 (out, in) array on the (CPU) device. */
+  NDArray halfRows(float[] w, long out, long in) {
+    if (w.length != out * in) throw new IllegalStateException("weight of " + w.length + " values is not " + out + " x " + in);
+    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(w.length * 2L)).order(ByteOrder.LITTLE_ENDIAN);
+    for (float f : w) buf.putShort(DType.floatToF16(f));
+    buf.flip();
+    return manager.create(buf, new Shape(out, in), ai.djl.ndarray.types.DataType.FLOAT16);
+  }
+
+  ComputeDevice device() {
+    return device;
+  }
+
   /** A vector built in Java, in the compute dtype. */
   NDArray fromVector(float[] v) {
     return fromRows(v, 1, v.length).reshape(v.length);

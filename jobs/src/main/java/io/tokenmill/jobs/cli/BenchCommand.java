@@ -41,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--gen", defaultValue = "64", description = "tokens generated per sequence (default: ${DEFAULT-VALUE})")
   int gen;
 
-  @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "auto", description = "cpu, cpu-f16, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
   String device;
 
   @Option(names = "--out", defaultValue = "bench/results", description = "JSON output directory (default: ${DEFAULT-VALUE})")
@@ -103,9 +103,11 @@ final class BenchCommand implements Callable<Integer> {
         for (DecodeBenchmark.Mode mode : modes) {
           DecodeBenchmark.Result r = DecodeBenchmark.run(m, mode, b, promptLen, gen, 42 + b);
           int meanContext = promptLen + gen / 2; // the KV cache a decode step reads, on average
-          double ceiling = roof.decodeTokensPerSecond(config, b, meanContext, elemBytes);
-          String bound = roof.bandwidthBound(config, b, meanContext, elemBytes) <= roof.computeBound(config, meanContext)
-              ? "bw" : "flops";
+          // cpu-f16: steps of few rows read the fp16 copies of the (large) projections
+          int weightBytes = b <= m.model().halfGemvMaxRows() ? 2 : elemBytes;
+          double ceiling = roof.decodeTokensPerSecond(config, b, meanContext, weightBytes, elemBytes);
+          String bound = roof.bandwidthBound(config, b, meanContext, weightBytes, elemBytes)
+              <= roof.computeBound(config, meanContext) ? "bw" : "flops";
           System.out.printf("%6d %8s %14.1f %14.1f %10.1f %8.2f %10.1f %10.1f %11.1f (%s) %7.0f%%%n", b,
               mode.name().toLowerCase(java.util.Locale.ROOT), r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
               r.msPerDecodeStep(), r.hostMsPerDecodeStep(), r.opsPerLayer(), r.otherOpsPerStep(), ceiling, bound,
@@ -120,6 +122,7 @@ final class BenchCommand implements Callable<Integer> {
           row.addProperty("runner_ms_per_decode_step", r.runnerSecondsPerStep() * 1000);
           row.addProperty("ops_per_layer_per_step", r.opsPerLayer());
           row.addProperty("other_ops_per_step", r.otherOpsPerStep());
+          row.addProperty("weight_bytes_per_element", weightBytes);
           row.addProperty("roofline_tok_s", ceiling);
           row.addProperty("roofline_bound", bound);
           row.addProperty("ratio_to_roofline", r.decodeTokensPerSecond() / ceiling);
