@@ -291,12 +291,42 @@ public final class DecoderModel implements AutoCloseable {
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
     NDArray h = w.o().apply(attn, narrow, x);
-    // --- MLP block: h + down(silu(gate) * up)
+    long rows = mlpPieceRows();
+    if (n <= rows) return mlp(w, h, narrow);
+    // A long prefill's MLP runs in row pieces, each piece's temporaries freed before the next: whole, its
+    // (N, 2·inter) activations are fresh mappings every layer (glibc maps anything over its mmap
+    // threshold anew), and the page faults cost more than the GEMMs (docs/PERFORMANCE.md).
+    NDList parts = new NDList();
+    for (long r0 = 0; r0 < n; r0 += rows) {
+      try (NDManager piece = scope.newSubManager()) {
+        NDArray hp = Views.slice(h, 0, r0, Math.min(n, r0 + rows));
+        hp.tempAttach(piece);
+        NDArray out = mlp(w, hp, narrow);
+        out.attach(scope);
+        parts.add(out);
+      }
+    }
+    return NDArrays.concat(parts, 0);
+  }
+
+  /** h + down(silu(gate) * up) with gate|up = gateUp(norm(h)): the MLP block over rows of the stream. */
+  private NDArray mlp(DecoderWeights.Layer w, NDArray h, boolean narrow) {
     NDArray gateUp = w.gateUp().apply(norm(h), narrow);
     int inter = config.intermediateSize();
     NDArray gate = Views.slice(gateUp, 1, 0, inter);
     NDArray up = Views.slice(gateUp, 1, inter, 2L * inter);
     return w.down().apply(gate.mul(JniUtils.sigmoid((PtNDArray) gate)).mul(up), narrow, h);
+  }
+
+  /**
+   * Most rows the MLP runs at once: on CPU, as many as keep one piece's gate|up activations within the
+   * attention groups' limit ({@link #CPU_ATTENTION_GROUP_BYTES}, under glibc's mmap threshold); a GPU
+   * runs whole steps (its caching allocator reuses memory).
+   */
+  private long mlpPieceRows() {
+    if (attentionGroupBytes == Long.MAX_VALUE) return Long.MAX_VALUE;
+    long perRow = 2L * config.intermediateSize() * device.dataType().getNumOfBytes();
+    return Math.max(16, attentionGroupBytes / perRow);
   }
 
   /**
