@@ -11,9 +11,9 @@ import io.tokenmill.engine.weights.DType;
  *
  * <p>{@code halfGemv} (CPU only, device spec {@code cpu-f16}): large projections also keep an fp16 copy
  * of their weights, which steps of at most four token rows multiply through libtorch's fp16
- * matrix-vector kernel (half the bytes read, fp32 accumulation); every path then computes with
- * fp16-rounded weights and projection inputs (docs/PERFORMANCE.md, "fp16 GEMV"). Costs 1.5x the weight
- * memory.
+ * matrix-vector kernel (half the bytes read, fp32 accumulation); the fp32 path of wider steps holds the
+ * same fp16-rounded weights (docs/ENGINE.md, "cpu-f16"; docs/PERFORMANCE.md, "fp16 GEMV"). Costs 1.5x
+ * the weight memory.
  */
 public record ComputeDevice(Device device, DataType dataType, boolean halfGemv) {
 

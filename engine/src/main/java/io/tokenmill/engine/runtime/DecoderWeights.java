@@ -199,12 +199,12 @@ record DecoderWeights(
 
   private static Projection project(DeviceTensorLoader loader, boolean inputMajor, float[] w, int out, int in,
       NDArray bias) {
-    boolean half = inputMajor && halfGemv(loader, (long) out * in);
-    if (half) w = roundedToHalf(w);
+    short[] halves = inputMajor && halfGemv(loader, (long) out * in) ? halfBits(w) : null;
+    if (halves != null) w = valuesOf(halves); // the fp32 path holds the fp16 copy's values
     List<NDArray> weights = inputMajor ? loader.inputMajor(w, out, in, Projection.CPU_CHUNK)
         : List.of(loader.fromRows(w, out, in));
     Projection p = Projection.of(weights, inputMajor, bias);
-    return half ? p.withHalf(loader.halfRows(w, out, in)) : p;
+    return halves == null ? p : p.withHalf(loader.halfRows(halves, out, in));
   }
 
   /**
@@ -216,10 +216,17 @@ record DecoderWeights(
     return loader.device().halfGemv() && values * Float.BYTES >= Projection.PARALLEL_GEMM_BYTES;
   }
 
-  /** w with every value rounded to the nearest fp16 (what the fp16 copy holds), as fp32. */
-  private static float[] roundedToHalf(float[] w) {
-    float[] r = new float[w.length];
-    for (int i = 0; i < w.length; i++) r[i] = DType.f16ToFloat(DType.floatToF16(w[i]));
+  /** Every value of w rounded to the nearest fp16, as fp16 bits. */
+  private static short[] halfBits(float[] w) {
+    short[] r = new short[w.length];
+    for (int i = 0; i < w.length; i++) r[i] = DType.floatToF16(w[i]);
+    return r;
+  }
+
+  /** fp16 bits as the fp32 values they stand for (exact). */
+  private static float[] valuesOf(short[] halves) {
+    float[] r = new float[halves.length];
+    for (int i = 0; i < halves.length; i++) r[i] = DType.f16ToFloat(halves[i]);
     return r;
   }
 }

@@ -72,12 +72,14 @@ final class DeviceTensorLoader {
     return toDevice(buf, new Shape(out, in));
   }
 
-  /** A weight built in Java, (out, in) row-major, as an fp16 (out, in) array on the (CPU) device. */
-  NDArray halfRows(float[] w, long out, long in) {
-    if (w.length != out * in) throw new IllegalStateException("weight of " + w.length + " values is not " + out + " x " + in);
-    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(w.length * 2L)).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : w) buf.putShort(DType.floatToF16(f));
-    buf.flip();
+  /**
+   * fp16 bit patterns of a weight built in Java, (out, in) row-major, as an fp16 (out, in) array on the
+   * (CPU) device, whatever the compute dtype: the fp16 copies of the {@code cpu-f16} device.
+   */
+  NDArray halfRows(short[] bits, long out, long in) {
+    if (bits.length != out * in) throw new IllegalStateException("weight of " + bits.length + " values is not " + out + " x " + in);
+    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(bits.length * 2L)).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asShortBuffer().put(bits); // leaves buf's own position at 0
     return manager.create(buf, new Shape(out, in), ai.djl.ndarray.types.DataType.FLOAT16);
   }
 
@@ -124,12 +126,6 @@ final class DeviceTensorLoader {
       result.add(toDevice(buf, new Shape(in, cw)));
     }
     return result;
-  }
-
-  /** One (out, in) checkpoint tensor as input-major fp32 column chunks ({@link #inputMajor}). */
-  List<NDArray> loadInputMajor(TensorEntry e, int maxChunk) {
-    long[] shape = e.shape();
-    return inputMajor(checkpoint.readFloats(e), Math.toIntExact(shape[0]), Math.toIntExact(shape[1]), maxChunk);
   }
 
   /** A checkpoint tensor as floats (any stored dtype). */
