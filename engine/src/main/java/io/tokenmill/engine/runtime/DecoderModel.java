@@ -191,14 +191,14 @@ public final class DecoderModel implements AutoCloseable {
       }
       lastRows[bi] = r - 1;
     }
-    long[] stale = staleSlots(cache, batch);
+    long[] stale = staleBlocks(cache, batch);
     NDArray posIdx = step.create(positions);
     NDIndex slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
     AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType(),
         attentionGroupBytes, config.groupSize());
     NDArray tokenIdx = step.create(tokens);
     NDArray padding = paddingColumns(step, n);
-    if (stale.length > 0) cache.clear(step.create(stale), step);
+    if (stale.length > 0) cache.clearBlocks(step.create(stale), step);
     prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
     NDArray[] cosSin = rope.tables(posIdx, n, step);
 
@@ -231,24 +231,31 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /**
-   * Cache slots (all KV heads) of blocks this step starts but does not fill: a sequence's last block when
-   * the step writes its slot 0. They hold a previous owner's values until written ({@link KvCache#clear}).
+   * Block rows ({@link KvCache#blockRows}: keys and values of every KV head) of the blocks this step starts
+   * but does not fill: a sequence's last block when the step writes its slot 0 and stops short of its end.
+   * Their later slots hold a previous owner's values until written ({@link KvCache#clearBlocks}); the step
+   * writes its own slots after the clearing.
    */
-  private static long[] staleSlots(KvCache cache, StepBatch batch) {
+  private static long[] staleBlocks(KvCache cache, StepBatch batch) {
     int bs = cache.blockSize();
-    int perPosition = 2 * cache.kvHeads();
-    long[] out = new long[0];
+    int perBlock = 2 * cache.kvHeads();
+    int count = 0;
+    for (int bi = 0; bi < batch.size(); bi++) if (startsUnfilledBlock(batch, bi, bs)) count++;
+    long[] out = new long[count * perBlock];
     int n = 0;
     for (int bi = 0; bi < batch.size(); bi++) {
-      int first = batch.starts()[bi];
-      int last = first + batch.tokens()[bi].length - 1;
-      int blockStart = last - last % bs;
-      if (blockStart < first || last % bs == bs - 1) continue;
-      int[] table = batch.blockTables()[bi];
-      out = java.util.Arrays.copyOf(out, n + (blockStart + bs - last - 1) * perPosition);
-      for (int pos = last + 1; pos < blockStart + bs; pos++, n += perPosition) cache.slots(table, pos, out, n);
+      if (!startsUnfilledBlock(batch, bi, bs)) continue;
+      int last = batch.starts()[bi] + batch.tokens()[bi].length - 1;
+      cache.blockRowsOf(cache.blockOf(batch.blockTables()[bi], last), out, n);
+      n += perBlock;
     }
     return out;
+  }
+
+  private static boolean startsUnfilledBlock(StepBatch batch, int bi, int bs) {
+    int first = batch.starts()[bi];
+    int last = first + batch.tokens()[bi].length - 1;
+    return last - last % bs >= first && last % bs != bs - 1;
   }
 
   /** The residual stream's padding, (N, hp − h): the norm constant, then zeros ({@link DecoderWeights}). */

@@ -125,16 +125,29 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
-   * Zeroes slots ({@link #slots}, any shape) in every layer. A block's slots past what its sequence has
-   * written are read (masked) by every step that gathers the block; zeroing them when the block is
-   * started keeps a previous owner's values — possibly non-finite, which a mask cannot hide from the P·V
-   * product — out of the new owner's attention.
+   * The 2·nKv block rows ({@link #blockRows}) of block {@code block}: for each KV head its key row then its
+   * value row, into {@code out} from {@code at}.
    */
-  void clear(NDArray slotIdx, NDManager scope) {
-    NDIndex at = new NDIndex("{}", slotIdx);
+  void blockRowsOf(int block, long[] out, int at) {
+    for (int h = 0; h < kvHeads; h++) {
+      out[at + 2 * h] = keyBlockRow(block, h);
+      out[at + 2 * h + 1] = keyBlockRow(block, h) + (long) kvHeads * numBlocks;
+    }
+  }
+
+  /**
+   * Zeroes whole block rows ({@link #blockRowsOf}) in every layer. A block's slots past what its sequence
+   * has written are read (masked) by every step that gathers the block; zeroing the block when its sequence
+   * starts it keeps a previous owner's values — possibly non-finite, which a mask cannot hide from the P·V
+   * product — out of the new owner's attention. Whole rows, not token slots: index_put walks its index
+   * per row of the indexed view, so 2·nKv rows of blockSize·hd values cost a fraction of the
+   * 2·nKv·(blockSize − 1) slot rows of hd values they replace (measured: docs/PERFORMANCE.md).
+   */
+  void clearBlocks(NDArray blockRowIdx, NDManager scope) {
+    NDIndex at = new NDIndex("{}", blockRowIdx);
     // The zero lives in the caller's scope: set(index, Number) would leave one scalar per call in the pool's.
-    NDArray zero = scope.zeros(new Shape(), slots[0].getDataType());
-    for (NDArray layer : slots) layer.set(at, zero);
+    NDArray zero = scope.zeros(new Shape(), blockRows[0].getDataType());
+    for (NDArray layer : blockRows) layer.set(at, zero);
   }
 
   /**
