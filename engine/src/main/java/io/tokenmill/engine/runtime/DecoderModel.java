@@ -123,6 +123,15 @@ public final class DecoderModel implements AutoCloseable {
     return n;
   }
 
+  /** Projections held as bf16 only ({@link ComputeDevice#bf16Weights}): tests, bench. */
+  public int bf16Projections() {
+    int n = weights.lmHead().bf16() != null ? 1 : 0;
+    for (DecoderWeights.Layer l : weights.layers()) {
+      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) n += p.bf16() != null ? 1 : 0;
+    }
+    return n;
+  }
+
   /** Most token rows of a step that multiplies by the fp16 copies; 0 when this model holds none. */
   public int halfGemvMaxRows() {
     return halfProjections() > 0 ? Projection.HALF_GEMV_ROWS : 0;

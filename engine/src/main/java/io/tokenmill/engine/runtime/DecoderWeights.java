@@ -125,6 +125,12 @@ record DecoderWeights(
         lmHead = Projection.of(List.of(loader.load(head)), false, null);
       }
     }
+    if (c.tieWordEmbeddings() && lmHead.bf16() != null) {
+      // cpu-bf16: the tied embedding is the head's bf16 matrix (rows gathered in bf16 become fp32 in the
+      // concat with the padding columns), not a second fp32 copy
+      embedding.close();
+      embedding = lmHead.bf16();
+    }
     float constant = (float) Math.sqrt(h * c.rmsNormEps());
     return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead, h, hp, constant);
   }
@@ -199,6 +205,12 @@ record DecoderWeights(
 
   private static Projection project(DeviceTensorLoader loader, boolean inputMajor, float[] w, int out, int in,
       NDArray bias) {
+    if (bf16(loader, (long) out * in)) {
+      NDArray fp32 = loader.fromRows(w, out, in);
+      NDArray rounded = BFloat16.cast(fp32, fp32.getManager());
+      fp32.close();
+      return Projection.bf16(rounded, out, in, bias);
+    }
     short[] halves = inputMajor && halfGemv(loader, (long) out * in) ? halfBits(w) : null;
     if (halves != null) w = valuesOf(halves); // the fp32 path holds the fp16 copy's values
     List<NDArray> weights = inputMajor ? loader.inputMajor(w, out, in, Projection.CPU_CHUNK)
@@ -214,6 +226,15 @@ record DecoderWeights(
    */
   private static boolean halfGemv(DeviceTensorLoader loader, long values) {
     return loader.device().halfGemv() && values * Float.BYTES >= Projection.PARALLEL_GEMM_BYTES;
+  }
+
+  /**
+   * Whether a CPU projection of {@code values} weights is held as bf16 only: on the {@code cpu-bf16} device,
+   * when the matrix is large enough for the GEMM to outweigh the cast of its input
+   * ({@link Projection#PARALLEL_GEMM_BYTES}); small ones keep the fp32 path.
+   */
+  private static boolean bf16(DeviceTensorLoader loader, long values) {
+    return loader.device().bf16Weights() && values * Float.BYTES >= Projection.PARALLEL_GEMM_BYTES;
   }
 
   /** Every value of w rounded to the nearest fp16, as fp16 bits. */

@@ -3,6 +3,7 @@ package io.tokenmill.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -25,7 +26,8 @@ import java.util.List;
  *     the one input-major chunk), null when chunked
  * @param weightBytes size of the stored matrices (decides threads, {@link #PARALLEL_GEMM_BYTES})
  */
-record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, long weightBytes, NDArray half) {
+record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, long weightBytes, NDArray half,
+    NDArray bf16) {
 
   /** Widest column chunk of a CPU projection. */
   static final int CPU_CHUNK = 2048;
@@ -34,7 +36,15 @@ record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, lon
     NDArray linear = weights.size() != 1 ? null : inputMajor ? weights.get(0).transpose() : weights.get(0);
     long bytes = 0;
     for (NDArray w : weights) bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
-    return new Projection(weights, linear, bias, bytes, null);
+    return new Projection(weights, linear, bias, bytes, null, null);
+  }
+
+  /**
+   * A projection held only as a bf16 (out, in) array ({@link BFloat16}; the {@code cpu-bf16} device): every
+   * step multiplies through libtorch's bf16 GEMM, activations stay fp32 outside it.
+   */
+  static Projection bf16(NDArray weight, long out, long in, NDArray bias) {
+    return new Projection(List.of(), null, bias, out * in * 2, null, weight);
   }
 
   /**
@@ -42,7 +52,7 @@ record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, lon
    * {@link #HALF_GEMV_ROWS} rows; {@code weights} must hold the same (fp16-representable) values.
    */
   Projection withHalf(NDArray half) {
-    return new Projection(weights, linearWeight, bias, weightBytes, half);
+    return new Projection(weights, linearWeight, bias, weightBytes, half, bf16);
   }
 
   /**
@@ -90,6 +100,10 @@ record Projection(List<NDArray> weights, NDArray linearWeight, NDArray bias, lon
 
   private NDArray multiply(NDArray x, NDArray residual) {
     NDArray add = residual == null ? bias : bias == null ? residual : residual.add(bias);
+    if (bf16 != null) { // one TorchScript call: cast to bf16, oneDNN GEMM, widen, add
+      NDManager scope = x.getManager();
+      return add == null ? BFloat16.linear(x, bf16, scope) : BFloat16.linearAdd(x, bf16, add, scope);
+    }
     if (half != null && x.getShape().get(0) <= HALF_GEMV_ROWS) {
       // fp16 input, fp32 accumulation, fp16 output: the two paths share the (rounded) weights but differ
       // by the rounding of x and y, ~1e-3 relative (HalfGemvForwardTest)

@@ -41,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--gen", defaultValue = "64", description = "tokens generated per sequence (default: ${DEFAULT-VALUE})")
   int gen;
 
-  @Option(names = "--device", defaultValue = "auto", description = "cpu, cpu-f16, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "auto", description = "cpu, cpu-f16, cpu-bf16, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
   String device;
 
   @Option(names = "--out", defaultValue = "bench/results", description = "JSON output directory (default: ${DEFAULT-VALUE})")
@@ -103,8 +103,9 @@ final class BenchCommand implements Callable<Integer> {
         for (DecodeBenchmark.Mode mode : modes) {
           DecodeBenchmark.Result r = DecodeBenchmark.run(m, mode, b, promptLen, gen, 42 + b);
           int meanContext = promptLen + gen / 2; // the KV cache a decode step reads, on average
-          // cpu-f16: steps of few rows read the fp16 copies of the (large) projections
-          int weightBytes = b <= m.model().halfGemvMaxRows() ? 2 : elemBytes;
+          // cpu-f16: steps of few rows read the fp16 copies of the (large) projections; cpu-bf16: every
+          // step reads bf16 weights (its compute ceiling stays the fp32 GEMM probe's: a conservative roof)
+          int weightBytes = b <= m.model().halfGemvMaxRows() || m.model().bf16Projections() > 0 ? 2 : elemBytes;
           double ceiling = roof.decodeTokensPerSecond(config, b, meanContext, weightBytes, elemBytes);
           String bound = roof.bandwidthBound(config, b, meanContext, weightBytes, elemBytes)
               <= roof.computeBound(config, meanContext) ? "bw" : "flops";

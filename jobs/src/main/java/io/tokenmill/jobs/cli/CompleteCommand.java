@@ -52,7 +52,7 @@ final class CompleteCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
   String format;
 
-  @Option(names = "--device", defaultValue = "auto", description = "cpu, cpu-f16, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "auto", description = "cpu, cpu-f16, cpu-bf16, gpu, gpu:N or auto (default: ${DEFAULT-VALUE})")
   String device;
 
   @Override

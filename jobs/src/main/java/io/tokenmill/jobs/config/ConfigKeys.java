@@ -52,7 +52,7 @@ public final class ConfigKeys {
       key("generation.thinking_budget", null, "max reasoning tokens before </think> is forced (0 = answer at once, null = unlimited)"),
       key("generation.answer_budget", null, "max answer tokens after a forced </think> (null = max_new_tokens)"),
       key("generation.transition_text", null, "text injected before a forced </think> (null = built-in sentence)"),
-      key("engine.device", "auto", "auto (Spark's GPU, else GPU 0 if any, else CPU), cpu, cpu-f16 (fp16 weight copies for batch 1-4 steps, docs/PERFORMANCE.md), gpu, gpu:N"),
+      key("engine.device", "auto", "auto (Spark's GPU, else GPU 0 if any, else CPU), cpu, cpu-f16 (fp16 weight copies for batch 1-4 steps, docs/PERFORMANCE.md), cpu-bf16 (bf16 weights, bf16 GEMM: batch jobs on AVX-512 BF16 CPUs), gpu, gpu:N"),
       key("engine.max_batch", 32, "sequences decoded together per engine"),
       key("engine.max_seq_len", 0, "context limit (0 = the model's max_position_embeddings)"),
       key("engine.kv_memory_bytes", "0", "KV cache bytes (e.g. 2g); 0 = kv_memory_fraction of free memory"),
