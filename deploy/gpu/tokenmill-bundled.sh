@@ -17,7 +17,7 @@ threads="${TOKENMILL_THREADS:-$(nproc)}"
 # The same JVM flags as bin/tokenmill (its opens line is read from it, so the two never drift apart).
 opens="$(sed -n 's/^opens="\(.*\)"$/\1/p' "$here/../../bin/tokenmill")"
 [ -n "$opens" ] || { echo "tokenmill-bundled: could not read the opens line of bin/tokenmill" >&2; exit 2; }
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824}"
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864}"
 exec "$java" $opens \
   -Dai.djl.offline=true \
   -Dai.djl.pytorch.num_threads="$threads" \
