@@ -1,14 +1,13 @@
 package io.tokenmill.engine.runtime;
 
+import static io.tokenmill.engine.runtime.ReducedPrecisionModels.PROMPTS;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.tokenmill.engine.generate.GreedyGenerator;
 import io.tokenmill.engine.reference.ReferenceDecoder;
-import io.tokenmill.engine.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,26 +20,9 @@ class Bf16WeightsForwardTest {
 
   @TempDir Path tmp;
 
-  private Path model(boolean tied) {
-    return TinyModels.write(tmp.resolve(tied ? "tied" : "untied"), "qwen2", c -> {
-      c.addProperty("hidden_size", 256);
-      c.addProperty("intermediate_size", 1024);
-      c.addProperty("vocab_size", 1024);
-      c.addProperty("tie_word_embeddings", tied);
-    });
-  }
-
-  private static final List<int[]> PROMPTS = List.of(
-      new int[] {5, 9, 33},
-      IntStream.range(10, 17).toArray(),
-      IntStream.range(40, 52).map(i -> (i * 7) % 1000).toArray(),
-      IntStream.range(0, 20).map(i -> (i * 13 + 1) % 1000).toArray(),
-      new int[] {200},
-      new int[] {700, 3});
-
   @Test
   void largeProjectionsAreBf16OnlyOnTheBf16Device() {
-    Path dir = model(true);
+    Path dir = ReducedPrecisionModels.write(tmp, true);
     try (DecoderModel plain = DecoderModel.load(dir, ComputeDevice.cpu());
         DecoderModel bf16 = DecoderModel.load(dir, ComputeDevice.parse("cpu-bf16"))) {
       assertEquals(0, plain.bf16Projections());
@@ -53,26 +35,7 @@ class Bf16WeightsForwardTest {
   @Test
   void logitsStayWithinBf16RoundingOfTheReference() {
     for (boolean tied : new boolean[] {true, false}) {
-      Path dir = model(tied);
-      List<List<float[]>> logits = new ArrayList<>();
-      PROMPTS.forEach(p -> logits.add(new ArrayList<>()));
-      List<int[]> out;
-      try (DecoderModel bf16 = DecoderModel.load(dir, ComputeDevice.cpuBf16())) {
-        out = new GreedyGenerator(bf16).generate(PROMPTS.subList(0, 2), 10, new int[0], (seqs, r) -> {
-          float[][] l = r.toFloatArrays();
-          for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
-        });
-      }
-      ReferenceDecoder ref = ReferenceDecoder.load(dir);
-      double worst = 0;
-      for (int i = 0; i < 2; i++) {
-        int[] full = IntStream.concat(IntStream.of(PROMPTS.get(i)), IntStream.of(out.get(i))).toArray();
-        double[][] expected = ref.logits(full);
-        for (int s = 0; s < logits.get(i).size(); s++) {
-          worst = Math.max(worst,
-              ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[PROMPTS.get(i).length - 1 + s]));
-        }
-      }
+      double worst = ReducedPrecisionModels.worstReferenceError(ReducedPrecisionModels.write(tmp, tied), ComputeDevice.cpuBf16(), 2, 10);
       System.out.printf("cpu-bf16 (%s) vs float64 reference: max relative logit error %.2e%n",
           tied ? "tied" : "untied", worst);
       assertTrue(worst <= 3e-2, "cpu-bf16 logits off the reference by " + worst);
@@ -88,14 +51,10 @@ class Bf16WeightsForwardTest {
    */
   @Test
   void aloneAndBatchedAgreeWithinBf16RoundingAndPartOnlyAtNearTies() {
-    Path dir = model(true);
+    Path dir = ReducedPrecisionModels.write(tmp, true);
     int maxNew = 20;
-    List<List<float[]>> aloneLogits = new ArrayList<>();
-    List<List<float[]>> batchLogits = new ArrayList<>();
-    PROMPTS.forEach(p -> {
-      aloneLogits.add(new ArrayList<>());
-      batchLogits.add(new ArrayList<>());
-    });
+    List<List<float[]>> aloneLogits = ReducedPrecisionModels.perPrompt();
+    List<List<float[]>> batchLogits = ReducedPrecisionModels.perPrompt();
     double tolerance = 2e-2;
     try (DecoderModel bf16 = DecoderModel.load(dir, ComputeDevice.cpuBf16())) {
       GreedyGenerator gen = new GreedyGenerator(bf16);

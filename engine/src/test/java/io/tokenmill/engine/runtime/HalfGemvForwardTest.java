@@ -3,12 +3,9 @@ package io.tokenmill.engine.runtime;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.tokenmill.engine.generate.GreedyGenerator;
-import io.tokenmill.engine.reference.ReferenceDecoder;
-import io.tokenmill.engine.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,21 +20,10 @@ class HalfGemvForwardTest {
   @TempDir Path tmp;
 
   private Path model(boolean tied) {
-    return TinyModels.write(tmp.resolve(tied ? "tied" : "untied"), "qwen2", c -> {
-      c.addProperty("hidden_size", 256);
-      c.addProperty("intermediate_size", 1024);
-      c.addProperty("vocab_size", 1024);
-      c.addProperty("tie_word_embeddings", tied);
-    });
+    return ReducedPrecisionModels.write(tmp, tied);
   }
 
-  private static final List<int[]> PROMPTS = List.of(
-      new int[] {5, 9, 33},
-      IntStream.range(10, 17).toArray(),
-      IntStream.range(40, 52).map(i -> (i * 7) % 1000).toArray(),
-      IntStream.range(0, 20).map(i -> (i * 13 + 1) % 1000).toArray(),
-      new int[] {200},
-      new int[] {700, 3});
+  private static final List<int[]> PROMPTS = ReducedPrecisionModels.PROMPTS;
 
   @Test
   void largeProjectionsGetHalfCopiesOnlyOnTheHalfGemvDevice() {
@@ -59,12 +45,8 @@ class HalfGemvForwardTest {
   void theFp16AndFp32PathsAgreeWithinFp16Rounding() {
     Path dir = model(true);
     int maxNew = 20;
-    List<List<float[]>> aloneLogits = new ArrayList<>();
-    List<List<float[]>> batchLogits = new ArrayList<>();
-    PROMPTS.forEach(p -> {
-      aloneLogits.add(new ArrayList<>());
-      batchLogits.add(new ArrayList<>());
-    });
+    List<List<float[]>> aloneLogits = ReducedPrecisionModels.perPrompt();
+    List<List<float[]>> batchLogits = ReducedPrecisionModels.perPrompt();
     try (DecoderModel half = DecoderModel.load(dir, ComputeDevice.cpuHalfGemv())) {
       assertTrue(PROMPTS.size() > Projection.HALF_GEMV_ROWS, "the batch must take the fp32 path");
       GreedyGenerator gen = new GreedyGenerator(half);
@@ -91,25 +73,7 @@ class HalfGemvForwardTest {
   /** Against the float64 reference of the unrounded checkpoint: within fp16 rounding of weights and inputs. */
   @Test
   void logitsStayWithinFp16RoundingOfTheReference() {
-    Path dir = model(false);
-    List<List<float[]>> logits = new ArrayList<>();
-    PROMPTS.forEach(p -> logits.add(new ArrayList<>()));
-    List<int[]> out;
-    try (DecoderModel half = DecoderModel.load(dir, ComputeDevice.cpuHalfGemv())) {
-      out = new GreedyGenerator(half).generate(PROMPTS.subList(0, 2), 10, new int[0], (seqs, r) -> {
-        float[][] l = r.toFloatArrays();
-        for (int j = 0; j < seqs.length; j++) logits.get(seqs[j]).add(l[j]);
-      });
-    }
-    ReferenceDecoder ref = ReferenceDecoder.load(dir);
-    double worst = 0;
-    for (int i = 0; i < 2; i++) {
-      int[] full = IntStream.concat(IntStream.of(PROMPTS.get(i)), IntStream.of(out.get(i))).toArray();
-      double[][] expected = ref.logits(full);
-      for (int s = 0; s < logits.get(i).size(); s++) {
-        worst = Math.max(worst, ReferenceDecoder.maxRelativeError(logits.get(i).get(s), expected[PROMPTS.get(i).length - 1 + s]));
-      }
-    }
+    double worst = ReducedPrecisionModels.worstReferenceError(model(false), ComputeDevice.cpuHalfGemv(), 2, 10);
     System.out.printf("cpu-f16 vs float64 reference: max relative logit error %.2e%n", worst);
     assertTrue(worst <= 5e-3, "cpu-f16 logits off the reference by " + worst);
     assertTrue(worst > 1e-6, "no fp16 rounding visible: did the fp16 copies go unused? " + worst);
