@@ -7,7 +7,8 @@ import io.tokenmill.engine.weights.DType;
 
 /**
  * Where a model runs and in which precision: fp32 on CPU (what the tests prove), fp16 on CUDA
- * (half the bytes per decode step; bf16 is not an option because DJL 0.36 aborts on BFLOAT16 arrays).
+ * (half the bytes per decode step; DJL 0.36 cannot create BFLOAT16 arrays itself, {@link BFloat16} is the
+ * route the {@code cpu-bf16} device takes).
  *
  * <p>{@code halfGemv} (CPU only, device spec {@code cpu-f16}): large projections also keep an fp16 copy
  * of their weights, which steps of at most four token rows multiply through libtorch's fp16
@@ -19,7 +20,8 @@ import io.tokenmill.engine.weights.DType;
  * embedding) are stored as bf16 only, and every step multiplies by them through libtorch's bf16 GEMM
  * (oneDNN; fp32 accumulation, on CPUs with AVX-512 BF16 ~1.5x fp32 at 32 rows and ~2x for prefill) with
  * fp32 activations around it ({@link BFloat16}). Half the weight memory of {@code cpu}; logits within
- * ~1e-2 of fp32 (bf16 keeps 8 significant bits); a bf16 checkpoint's weights are used exactly.
+ * ~1e-2 of fp32 (bf16 keeps 8 significant bits). Weights are rounded after the load-time rearrangement
+ * (norm weights folded in, {@link DecoderWeights}), so even a bf16 checkpoint's are rounded once more.
  */
 public record ComputeDevice(Device device, DataType dataType, boolean halfGemv, boolean bf16Weights) {
 
