@@ -116,18 +116,19 @@ public final class DecoderModel implements AutoCloseable {
 
   /** Projections holding an fp16 copy for narrow steps ({@link ComputeDevice#halfGemv}): tests, bench. */
   public int halfProjections() {
-    int n = weights.lmHead().half() != null ? 1 : 0;
-    for (DecoderWeights.Layer l : weights.layers()) {
-      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) n += p.half() != null ? 1 : 0;
-    }
-    return n;
+    return projectionsWith(p -> p.half() != null);
   }
 
   /** Projections held as bf16 only ({@link ComputeDevice#bf16Weights}): tests, bench. */
   public int bf16Projections() {
-    int n = weights.lmHead().bf16() != null ? 1 : 0;
+    return projectionsWith(p -> p.bf16() != null);
+  }
+
+  /** How many of the model's projections (every layer's four, and the vocab head) satisfy {@code test}. */
+  private int projectionsWith(java.util.function.Predicate<Projection> test) {
+    int n = test.test(weights.lmHead()) ? 1 : 0;
     for (DecoderWeights.Layer l : weights.layers()) {
-      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) n += p.bf16() != null ? 1 : 0;
+      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) n += test.test(p) ? 1 : 0;
     }
     return n;
   }

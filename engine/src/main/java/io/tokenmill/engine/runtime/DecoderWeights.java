@@ -63,7 +63,10 @@ record DecoderWeights(
     // Input-major chunks are the fp32 CPU layout; fp16 (CUDA, or a CPU device in tests of the CUDA path)
     // keeps HF's (out, in) layout for linear.
     boolean inputMajor = !device.isGpu() && device.dataType() == ai.djl.ndarray.types.DataType.FLOAT32;
-    NDArray embedding = loader.load(ckpt.require(EMBED));
+    // cpu-bf16 with tied embeddings: the embedding is the vocab head's bf16 matrix (rows gathered in bf16
+    // become fp32 in the concat with the padding columns), so no fp32 embedding is loaded at all
+    boolean embeddingIsBf16Head = c.tieWordEmbeddings() && inputMajor && bf16(loader, (long) c.vocabSize() * h);
+    NDArray embedding = embeddingIsBf16Head ? null : loader.load(ckpt.require(EMBED));
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
       float[] inNorm = scaled(loader.floats(ckpt.require(layer(i, INPUT_NORM))), sqrtH);
@@ -125,12 +128,7 @@ record DecoderWeights(
         lmHead = Projection.of(List.of(loader.load(head)), false, null);
       }
     }
-    if (c.tieWordEmbeddings() && lmHead.bf16() != null) {
-      // cpu-bf16: the tied embedding is the head's bf16 matrix (rows gathered in bf16 become fp32 in the
-      // concat with the padding columns), not a second fp32 copy
-      embedding.close();
-      embedding = lmHead.bf16();
-    }
+    if (embeddingIsBf16Head) embedding = lmHead.bf16();
     float constant = (float) Math.sqrt(h * c.rmsNormEps());
     return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead, h, hp, constant);
   }
