@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * Prefill and decode throughput of the engine at one batch size, through the same path a job takes
  * ({@link LoadedModel}'s engine): B random prompts of P tokens admitted together and prefilled in one
  * step, then G−1 decode steps of all B sequences (the prefill yields the first of the G tokens), greedy
- * or sampled, after an untimed warm-up run at the same batch size ({@link #WARMUP_STEPS}). Reports, per
+ * or sampled, after an untimed warm-up run of the same shape ({@link #WARMUP_STEPS}). Reports, per
  * decode step, the wall time, the host time (outside native compute, as {@link StepStats} defines it)
  * and the DJL ops per layer and outside the layers.
  *
@@ -72,21 +72,19 @@ public final class DecodeBenchmark {
   }
 
   /**
-   * Decode steps of the untimed warm-up run before each measurement: the JVM compiles the step's Java
-   * code and libtorch / oneDNN set up their kernels for the batch's shapes in the first dozens of steps
-   * (a 0.5B-shape batch-1 step took 61 ms over its first 30 steps, 46 ms after). The peers warm up too:
+   * Decode steps of the untimed warm-up run before each measurement, whose prompts have the measured
+   * length: the JVM compiles the step's Java code and libtorch / MKL set up their kernels for a step's
+   * shapes on first use (a 0.5B-shape batch-1 step took 61 ms over its first 30 steps, 46 ms after; the
+   * tiny reasoner's first 32 x 32-token prefill 250 ms, later ones 35-57 ms). The peers warm up too:
    * llama.cpp's benches run a warm-up pass, the PyTorch script a short generation.
    */
   static final int WARMUP_STEPS = 24;
-
-  /** Prompt tokens of the warm-up run: enough to exercise a prefill, short enough to cost little. */
-  static final int WARMUP_PROMPT = 16;
 
   /** Warms up on the batch's shape, times it, then counts its ops in a short third run. */
   public static Result run(LoadedModel model, Mode mode, int batch, int promptLen, int gen, long seed)
       throws Exception {
     if (gen < 2) throw new IllegalArgumentException("gen must be >= 2");
-    generate(model.engine(), mode, batch, Math.min(promptLen, WARMUP_PROMPT), WARMUP_STEPS + 1, ~seed, false);
+    generate(model.engine(), mode, batch, promptLen, WARMUP_STEPS + 1, ~seed, false);
     Timing t = generate(model.engine(), mode, batch, promptLen, gen, seed, false);
     Timing ops = generate(model.engine(), mode, batch, promptLen, Math.min(gen, 4), seed, true);
     return new Result(batch, mode, promptLen, gen, t.prefillSeconds, t.decodeSeconds, t.decodeSteps,
