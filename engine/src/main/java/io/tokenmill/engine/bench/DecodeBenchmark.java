@@ -72,11 +72,12 @@ public final class DecodeBenchmark {
   }
 
   /**
-   * Decode steps of the untimed warm-up run before each measurement, whose prompts have the measured
-   * length: the JVM compiles the step's Java code and libtorch / MKL set up their kernels for a step's
-   * shapes on first use (a 0.5B-shape batch-1 step took 61 ms over its first 30 steps, 46 ms after; the
-   * tiny reasoner's first 32 x 32-token prefill 250 ms, later ones 35-57 ms). The peers warm up too:
-   * llama.cpp's benches run a warm-up pass, the PyTorch script a short generation.
+   * Most decode steps of the untimed warm-up run before each measurement (never more than the timed
+   * run's), whose prompts have the measured length: the JVM compiles the step's Java code and libtorch /
+   * MKL set up their kernels for a step's shapes on first use (a 0.5B-shape batch-1 step took 61 ms over
+   * its first 30 steps, 46 ms after; the tiny reasoner's first 32 x 32-token prefill 250 ms, later ones
+   * 35-57 ms). The peers warm up too: llama.cpp's benches run a warm-up pass, the PyTorch script a short
+   * generation.
    */
   static final int WARMUP_STEPS = 24;
 
@@ -84,7 +85,7 @@ public final class DecodeBenchmark {
   public static Result run(LoadedModel model, Mode mode, int batch, int promptLen, int gen, long seed)
       throws Exception {
     if (gen < 2) throw new IllegalArgumentException("gen must be >= 2");
-    generate(model.engine(), mode, batch, promptLen, WARMUP_STEPS + 1, ~seed, false);
+    generate(model.engine(), mode, batch, promptLen, Math.min(gen, WARMUP_STEPS + 1), ~seed, false);
     Timing t = generate(model.engine(), mode, batch, promptLen, gen, seed, false);
     Timing ops = generate(model.engine(), mode, batch, promptLen, Math.min(gen, 4), seed, true);
     return new Result(batch, mode, promptLen, gen, t.prefillSeconds, t.decodeSeconds, t.decodeSteps,
