@@ -1,5 +1,6 @@
 package io.tokenmill.engine.runtime;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -7,10 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
@@ -36,6 +41,8 @@ public final class DecoderModel implements AutoCloseable {
   private final MirroredRope rope;
   private final PtNDArray valueRows;
   private volatile boolean countOps;
+  /** Decode steps run attention in {@link NativeKernels} (CPU fp32 only); see {@link #useNativeAttention}. */
+  private volatile boolean nativeAttention;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
     this.config = config;
@@ -45,6 +52,32 @@ public final class DecoderModel implements AutoCloseable {
     this.attentionGroupBytes = device.isGpu() ? Long.MAX_VALUE : CPU_ATTENTION_GROUP_BYTES;
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
     this.valueRows = config.architecture().qkNorm() ? valueRows(config, manager) : null;
+    this.nativeAttention = nativeAttentionPossible();
+  }
+
+  private boolean nativeAttentionPossible() {
+    return NativeKernels.available() && !device.isGpu() && device.dataType() == DataType.FLOAT32;
+  }
+
+  /**
+   * Whether decode steps (every sequence one new token) run each layer's RoPE, cache write and attention as
+   * one native call on the paged cache ({@link NativeKernels#decodeAttention}) instead of the DJL ops that
+   * gather every sequence's blocks; on by default where the kernels are loaded and the device is the CPU in
+   * fp32. Steps with prefill chunks always take the DJL path. Tests and benchmarks switch it to compare.
+   *
+   * @throws IllegalStateException when asked to turn it on where it cannot run
+   */
+  public void useNativeAttention(boolean on) {
+    if (on && !nativeAttentionPossible()) {
+      throw new IllegalStateException("native attention cannot run here: kernels " + NativeKernels.status()
+          + ", device " + device);
+    }
+    nativeAttention = on;
+  }
+
+  /** Whether decode steps use {@link NativeKernels} ({@link #useNativeAttention}). */
+  public boolean nativeAttention() {
+    return nativeAttention;
   }
 
   /** (g + 2, 1): true on each KV group's value head, which Qwen3's q/k norm leaves as it is. */
@@ -202,15 +235,19 @@ public final class DecoderModel implements AutoCloseable {
       lastRows[bi] = r - 1;
     }
     long[] stale = staleBlocks(cache, batch);
-    NDArray posIdx = step.create(positions);
-    NDIndex slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
-    AttentionPlan plan = AttentionPlan.build(batch, cache, step, device.dataType(),
-        attentionGroupBytes, config.groupSize());
+    NativeDecode nd = n == b && nativeAttention && cache.nativeReadable() ? nativeDecode(cache, batch, positions) : null;
+    NDIndex slotIdx = null;
+    AttentionPlan plan = null;
+    NDArray[] cosSin = null;
+    if (nd == null) {
+      slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
+      plan = AttentionPlan.build(batch, cache, step, device.dataType(), attentionGroupBytes, config.groupSize());
+    }
     NDArray tokenIdx = step.create(tokens);
     NDArray padding = paddingColumns(step, n);
     if (stale.length > 0) cache.clearBlocks(step.create(stale), step);
     prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
-    NDArray[] cosSin = rope.tables(posIdx, n, step);
+    if (nd == null) cosSin = rope.tables(step.create(positions), n, step);
 
     NDArray embedded = Views.rows(weights.embedding(), tokenIdx); // (N, h)
     NDArray x = NDArrays.concat(new NDList(embedded, padding), 1); // (N, hp): the padded residual stream
@@ -223,7 +260,7 @@ public final class DecoderModel implements AutoCloseable {
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
         int before = ops == null ? 0 : scope.getManagedArrays().size();
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, narrow, ops);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, nd, narrow, ops);
         if (ops != null) {
           ops.layerOps += scope.getManagedArrays().size() - before + KV_WRITES_PER_LAYER;
           ops.layers++;
@@ -238,6 +275,96 @@ public final class DecoderModel implements AutoCloseable {
     NDArray last = (n == b) ? x : Views.rows(x, step.create(lastRows)); // (B, hp)
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
     return weights.lmHead().apply(normed, narrow); // (B, vocab)
+  }
+
+  /** The native kernel call per layer of a native decode step ({@link NativeKernels#decodeAttention}). */
+  private static final int NATIVE_CALLS_PER_LAYER = 1;
+
+  /**
+   * A decode step's inputs for {@link NativeKernels#decodeAttention}, built once per step: each row's
+   * position, its block table padded to the step's widest (tables are checked by the kernel up to the
+   * row's position only), the RoPE tables.
+   */
+  private final class NativeDecode {
+    final int[] positions;
+    final int[] tables;
+    final int width;
+    final ByteBuffer[] rope;
+    final int ropeLength;
+
+    NativeDecode(int[] positions, int[] tables, int width, ByteBuffer[] rope, int ropeLength) {
+      this.positions = positions;
+      this.tables = tables;
+      this.width = width;
+      this.rope = rope;
+      this.ropeLength = ropeLength;
+    }
+
+    /** One layer: RoPE, cache write, attention → (rows, nH·hd) in {@code scope}. */
+    NDArray attend(NDManager scope, KvCache cache, int layer, NDArray grouped) {
+      int rows = positions.length;
+      int width = config.numKvHeads() * config.groupSize() * config.headDim();
+      ByteBuffer out = attentionOutput((long) rows * width * Float.BYTES);
+      ByteBuffer in = JniUtils.getByteBuffer((PtNDArray) grouped, true);
+      int[] badRow = {-1};
+      int rc = NativeKernels.decodeAttention(in, cache.nativePool(layer), rope[0], rope[1], out, positions, tables,
+          rows, config.numKvHeads(), config.groupSize(), config.headDim(), cache.numBlocks(), cache.blockSize(),
+          this.width, ropeLength, NativeKernels.THREADS, badRow);
+      if (rc != NativeKernels.OK) {
+        throw new IllegalStateException("native decode attention failed at layer " + layer + ", row " + badRow[0]
+            + ": " + switch (rc) {
+              case NativeKernels.BAD_BLOCK -> "a block id outside the cache's " + cache.numBlocks() + " blocks";
+              case NativeKernels.BAD_POSITION -> "position " + positions[Math.max(0, badRow[0])]
+                  + " outside its block table or the RoPE tables (" + ropeLength + ")";
+              case NativeKernels.BAD_BUFFER -> "a buffer smaller than its shape";
+              case NativeKernels.NO_MEMORY -> "no memory for the scores";
+              default -> "bad shape (code " + rc + ")";
+            });
+      }
+      return JniUtils.createNdFromByteBuffer((PtNDManager) scope, out, new Shape(rows, width), DataType.FLOAT32,
+          SparseFormat.DENSE, Device.cpu());
+    }
+  }
+
+  private NativeDecode nativeDecode(KvCache cache, StepBatch batch, long[] positions) {
+    int b = batch.size();
+    int bs = cache.blockSize();
+    int[] pos = new int[b];
+    int width = 1;
+    for (int i = 0; i < b; i++) {
+      pos[i] = (int) positions[i];
+      width = Math.max(width, pos[i] / bs + 1);
+    }
+    int[] tables = new int[b * width];
+    for (int i = 0; i < b; i++) {
+      int[] t = batch.blockTables()[i];
+      int need = pos[i] / bs + 1;
+      if (t.length < need) {
+        throw new IllegalArgumentException("sequence " + i + ": position " + pos[i] + " needs block " + (need - 1)
+            + " but the table has " + t.length + " blocks");
+      }
+      System.arraycopy(t, 0, tables, i * width, need);
+    }
+    ByteBuffer[] tablesOfRope = rope.nativeTables();
+    if (tablesOfRope == null) return null;
+    return new NativeDecode(pos, tables, width, tablesOfRope, rope.length());
+  }
+
+  /**
+   * The attention output of a native decode layer lives in one direct buffer per thread, reused by every
+   * layer and step: each layer's o projection consumes it before the next layer's kernel writes it.
+   */
+  private static final ThreadLocal<ByteBuffer> ATTENTION_OUTPUT = new ThreadLocal<>();
+
+  private static ByteBuffer attentionOutput(long bytes) {
+    ByteBuffer buf = ATTENTION_OUTPUT.get();
+    if (buf == null || buf.capacity() < bytes) {
+      long size = Math.max(bytes, buf == null ? 0 : 2L * buf.capacity());
+      buf = ByteBuffer.allocateDirect((int) Math.min(Integer.MAX_VALUE, size + 64)).alignedSlice(64)
+          .order(ByteOrder.nativeOrder());
+      ATTENTION_OUTPUT.set(buf);
+    }
+    return buf;
   }
 
   /**
@@ -285,7 +412,7 @@ public final class DecoderModel implements AutoCloseable {
    * Each norm is one {@code normalize} and each residual add rides in its projection ({@link DecoderWeights}).
    */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, boolean narrow, StepResult.Ops ops) {
+      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, NativeDecode nd, boolean narrow, StepResult.Ops ops) {
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();
@@ -293,6 +420,11 @@ public final class DecoderModel implements AutoCloseable {
     NDArray grouped = Views.reshape(w.qkv().apply(norm(x), narrow), n, nKv, g + 2, hd);
     if (w.qkNorm() != null) { // Qwen3: per-head norm of queries and keys before RoPE
       grouped = JniUtils.where(valueRows, (PtNDArray) grouped, (PtNDArray) qkNorm(grouped).mul(w.qkNorm()));
+    }
+    if (nd != null) {
+      // One kernel call, which also does the cache write the caller counts (KV_WRITES_PER_LAYER).
+      if (ops != null) ops.layerOps += NATIVE_CALLS_PER_LAYER - KV_WRITES_PER_LAYER;
+      return attentionTail(scope, w, x, nd.attend(scope, cache, l, grouped), n, narrow);
     }
     NDArray roped = grouped.mul(cosSin[0]).add(Views.flip(grouped, 3).mul(cosSin[1]));
     NDArray q = Views.slice(roped, 2, 0, g); // (N, nKv, g, hd)
@@ -307,6 +439,12 @@ public final class DecoderModel implements AutoCloseable {
       }
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
+    return attentionTail(scope, w, x, attn, n, narrow);
+  }
+
+  /** x + o(attn), then the MLP block: the layer after attention. */
+  private NDArray attentionTail(NDManager scope, DecoderWeights.Layer w, NDArray x, NDArray attn, int n,
+      boolean narrow) {
     NDArray h = w.o().apply(attn, narrow, x);
     long rows = mlpPieceRows();
     if (n <= rows) return mlp(w, h, narrow);

@@ -1,11 +1,15 @@
 package io.tokenmill.engine.runtime;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
+import java.nio.ByteBuffer;
 
 /**
  * Paged keys and values for every layer: a pool of {@code numBlocks} blocks of {@code blockSize}
@@ -44,6 +48,12 @@ public final class KvCache implements AutoCloseable {
   private final int headDim;
   /** Block-row distance from a key block to its value block (int64 scalar). */
   private final NDArray valueOffset;
+  /**
+   * Per layer, the pool's memory as a direct buffer for {@link NativeKernels#decodeAttention} (the pools
+   * never move); null when the kernels cannot read this cache (not loaded, not a CPU fp32 cache, or a
+   * layer's pool over the 2 GiB a direct buffer from DJL may span).
+   */
+  private final ByteBuffer[] nativePools;
 
   KvCache(NDManager parent, ModelConfig config, ComputeDevice device, int numBlocks, int blockSize) {
     if (numBlocks <= 0 || blockSize <= 0) throw new IllegalArgumentException("numBlocks and blockSize must be > 0");
@@ -62,6 +72,28 @@ public final class KvCache implements AutoCloseable {
       blockRows[l] = pool;
       slots[l] = pool.reshape(2 * headBlocks * blockSize, headDim);
     }
+    this.nativePools = nativePools(blockRows, device);
+  }
+
+  private static ByteBuffer[] nativePools(NDArray[] pools, ComputeDevice device) {
+    if (!NativeKernels.available() || device.isGpu() || device.dataType() != DataType.FLOAT32) return null;
+    ByteBuffer[] out = new ByteBuffer[pools.length];
+    try {
+      for (int l = 0; l < pools.length; l++) out[l] = JniUtils.getByteBuffer((PtNDArray) pools[l], true);
+    } catch (EngineException e) { // over 2 GiB per layer: DJL hands out no direct buffer that large
+      return null;
+    }
+    return out;
+  }
+
+  /** Layer {@code layer}'s pool for the native kernels, or null when they cannot read this cache. */
+  ByteBuffer nativePool(int layer) {
+    return nativePools == null ? null : nativePools[layer];
+  }
+
+  /** Whether {@link NativeKernels} can read and write this cache in place. */
+  boolean nativeReadable() {
+    return nativePools != null;
   }
 
   /** Bytes one cached token costs across all layers (K and V). */

@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
+import java.nio.ByteBuffer;
 
 /**
  * RoPE for the forward's grouped layout: q/k heads stored with the second half of their dims reversed
@@ -24,6 +27,8 @@ final class MirroredRope {
   private NDArray cos;
   private NDArray sin;
   private int length;
+  /** cos and sin as direct buffers for {@link NativeKernels}, when the tables are CPU fp32; else null. */
+  private ByteBuffer[] nativeTables;
 
   MirroredRope(ModelConfig config, NDManager manager, DataType dtype) {
     this.config = config;
@@ -59,6 +64,17 @@ final class MirroredRope {
     cos = manager.create(c, new Shape(len, hd)).toType(dtype, false);
     sin = manager.create(s, new Shape(len, hd)).toType(dtype, false);
     length = len;
+    nativeTables = cos.getDevice().isGpu() || dtype != DataType.FLOAT32 ? null
+        : new ByteBuffer[] {JniUtils.getByteBuffer((PtNDArray) cos, true), JniUtils.getByteBuffer((PtNDArray) sin, true)};
+  }
+
+  /** {cos, sin} (length, hd) as direct fp32 buffers, and their length; null when not CPU fp32. */
+  synchronized ByteBuffer[] nativeTables() {
+    return nativeTables;
+  }
+
+  synchronized int length() {
+    return length;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.tokenmill.engine.runtime;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tokenmill.engine.generate.GreedyGenerator;
 import io.tokenmill.engine.make.ModelMaker;
@@ -26,6 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * norm 1, gate|up GEMM 1 (one per 2048-column chunk, + a concat when chunked), two slices 2, SiLU and
  * product 3 (sigmoid, ×, ×up), down GEMM with the residual 1. Qwen2 without chunking: 29 (55 before issue
  * 10; 27 with token-row gathers, sessions 9–13); Qwen3: 32 (60).
+ *
+ * <p>With native decode attention ({@link NativeKernels}, the CPU default where the kernels are built), RoPE,
+ * the slices, the cache write and attention (17 ops) are one kernel call and the array wrapping its output:
+ * Qwen2 14, Qwen3 17.
  */
 class OpCountTest {
 
@@ -34,18 +39,36 @@ class OpCountTest {
   @Test
   void tinyReasonerDecodeStepIssues29OpsPerLayer() {
     Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
-    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 1));
-    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 3));
+    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 1, false));
+    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 3, false));
   }
 
   @Test
   void qwen3DecodeStepIssues32OpsPerLayer() throws Exception {
+    assertEquals(List.of(32L), decodeOpsPerLayer(qwen3(), 2, false));
+  }
+
+  @Test
+  void nativeDecodeAttentionLeaves14OpsPerQwen2Layer() {
+    assumeTrue(NativeKernels.available(), NativeKernels.status());
+    Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
+    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 1, true));
+    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 3, true));
+  }
+
+  @Test
+  void nativeDecodeAttentionLeaves17OpsPerQwen3Layer() throws Exception {
+    assumeTrue(NativeKernels.available(), NativeKernels.status());
+    assertEquals(List.of(17L), decodeOpsPerLayer(qwen3(), 2, true));
+  }
+
+  private Path qwen3() throws Exception {
     Path out = tmp.resolve("q3");
     ModelMaker.make(Path.of("..", "conf", "models", "qwen3-0.6b"), out,
         new ModelMaker.Options(9, DType.F32, Map.of("num_hidden_layers", "2", "vocab_size", "600",
             "hidden_size", "64", "intermediate_size", "128", "num_attention_heads", "4", "num_key_value_heads", "2",
             "head_dim", "16", "max_position_embeddings", "2048"), null, 1L << 30, false));
-    assertEquals(List.of(32L), decodeOpsPerLayer(out, 2));
+    return out;
   }
 
   @Test
@@ -60,10 +83,11 @@ class OpCountTest {
   }
 
   /** Distinct per-layer op counts over the decode steps of a greedy run of {@code batch} equal-length prompts. */
-  private static List<Long> decodeOpsPerLayer(Path dir, int batch) {
+  private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention) {
     ModelDir md = ModelDir.open(dir);
     try (DecoderModel model = DecoderModel.load(md.config(), dir, ComputeDevice.cpu())) {
       model.countOps(true);
+      model.useNativeAttention(nativeAttention);
       List<int[]> prompts = new ArrayList<>();
       for (int b = 0; b < batch; b++) prompts.add(new int[] {10 + b, 20, 30, 40, 50});
       List<Long> perLayer = new ArrayList<>();

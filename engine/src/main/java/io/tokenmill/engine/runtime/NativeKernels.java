@@ -1,0 +1,115 @@
+package io.tokenmill.engine.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * The engine's own CPU kernels, below DJL: {@code engine/src/main/native/decode_attention.c}, compiled at
+ * build time into the jar ({@code engine/src/main/native/build.sh}) and loaded once per JVM. Today one
+ * kernel: a decode step's attention for one layer straight on the paged KV cache ({@link
+ * DecoderModel}, docs/PERFORMANCE.md "Native decode attention").
+ *
+ * <p>System property {@value #PROPERTY}: {@code auto} (default) loads the library from the jar, {@code off}
+ * keeps the engine on its DJL path, a file path loads that library. When the library is absent (a jar
+ * built without a C compiler, another platform) or fails to load, the engine runs the DJL path and
+ * {@link #status()} says why; nothing else changes.
+ */
+public final class NativeKernels {
+
+  /** {@code auto}, {@code off}, or the path of a built {@code libtokenmill-kernels.so}. */
+  public static final String PROPERTY = "tokenmill.native_kernels";
+
+  private static final String LIBRARY = "libtokenmill-kernels.so";
+  private static final boolean LOADED;
+  private static final String STATUS;
+
+  static {
+    String setting = System.getProperty(PROPERTY, "auto").trim();
+    boolean loaded = false;
+    String status;
+    try {
+      if (setting.equalsIgnoreCase("off")) {
+        status = "off (-D" + PROPERTY + "=off)";
+      } else if (!setting.equalsIgnoreCase("auto")) {
+        System.load(Path.of(setting).toAbsolutePath().toString());
+        loaded = true;
+        status = "loaded from " + setting;
+      } else {
+        String platform = platform();
+        String resource = "native/" + platform + "/" + LIBRARY;
+        try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
+          if (platform == null || in == null) {
+            status = "not built for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+                + " in this jar (no C compiler at build time?)";
+          } else {
+            Path file = Files.createTempFile("tokenmill-kernels", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            System.load(file.toString());
+            loaded = true;
+            status = "loaded (" + platform + ")";
+          }
+        }
+      }
+    } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+      status = "failed to load: " + e;
+    }
+    LOADED = loaded;
+    STATUS = status;
+  }
+
+  private NativeKernels() {}
+
+  /** Whether the kernels are loaded and may be used. */
+  public static boolean available() {
+    return LOADED;
+  }
+
+  /** One line for logs and {@code bench}: loaded, off, or why not. */
+  public static String status() {
+    return STATUS;
+  }
+
+  private static String platform() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    if (!os.startsWith("linux")) return null;
+    if (arch.equals("amd64") || arch.equals("x86_64")) return "linux-x86_64";
+    if (arch.equals("aarch64")) return "linux-aarch64";
+    return null;
+  }
+
+  /**
+   * Threads one layer's native attention may use: {@code -Dtokenmill.attention_threads}, else the GEMM
+   * threads ({@code tokenmill.gemm_threads}, {@code ai.djl.pytorch.num_threads}, cores). Attention at long
+   * contexts is bound by memory reads, which two cores serve about twice as fast as one.
+   */
+  static final int THREADS = Math.max(1, Integer.getInteger("tokenmill.attention_threads", Projection.GEMM_THREADS));
+
+  /** Return codes of {@link #decodeAttention}. */
+  static final int OK = 0;
+  static final int BAD_BLOCK = 1;
+  static final int BAD_POSITION = 2;
+  static final int BAD_BUFFER = 3;
+  static final int NO_MEMORY = 4;
+  static final int BAD_SHAPE = 5;
+
+  /**
+   * One layer of a decode step (every row one sequence's one new token): rotates the queries and the key
+   * of {@code grouped} (rows, nKv, g + 2, hd) at {@code positions}, writes the key and value to the cache
+   * {@code pool} (2, nKv, numBlocks, blockSize, hd) through each row's block table ({@code tables}, rows ×
+   * tableWidth), and writes attention over positions [0, pos] to {@code out} (rows, nKv·g·hd). All buffers
+   * are direct, fp32, native order. Up to {@code threads} threads share the (row, head) pairs when the
+   * layer reads enough keys to pay for waking them (the calling thread and parked helpers). Returns {@link
+   * #OK} or an error code: for a bad block id or position, with the row in {@code badRow[0]} and nothing
+   * written (every row is checked first).
+   */
+  static native int decodeAttention(ByteBuffer grouped, ByteBuffer pool, ByteBuffer cos, ByteBuffer sin,
+      ByteBuffer out, int[] positions, int[] tables, int rows, int kvHeads, int groupSize, int headDim,
+      int numBlocks, int blockSize, int tableWidth, int ropeLength, int threads, int[] badRow);
+}
