@@ -60,10 +60,12 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /**
-   * Whether decode steps (every sequence one new token) run each layer's RoPE, cache write and attention as
+   * Whether a step's single-token sequences (decodes) run each layer's RoPE, cache write and attention as
    * one native call on the paged cache ({@link NativeKernels#decodeAttention}) instead of the DJL ops that
    * gather every sequence's blocks; on by default where the kernels are loaded and the device is the CPU in
-   * fp32. Steps with prefill chunks always take the DJL path. Tests and benchmarks switch it to compare.
+   * fp32. Prefill chunks take the DJL path; in a step that mixes both, each part takes its own and the
+   * outputs are put back in row order (3 more ops per layer than either alone). Tests and benchmarks switch
+   * it to compare.
    *
    * @throws IllegalStateException when asked to turn it on where it cannot run
    */
@@ -235,19 +237,25 @@ public final class DecoderModel implements AutoCloseable {
       lastRows[bi] = r - 1;
     }
     long[] stale = staleBlocks(cache, batch);
-    NativeDecode nd = n == b && nativeAttention && cache.nativeReadable() ? nativeDecode(cache, batch, positions) : null;
+    // Single-token sequences attend natively (when on); the rest (prefill chunks) through the DJL plan.
+    Split split = nativeAttention && cache.nativeReadable() ? Split.of(batch) : null;
+    NativeDecode nd = split == null ? null : nativeDecode(cache, batch, split.single, split.singleRows, positions);
+    boolean allNative = nd != null && split.single.length == b;
     NDIndex slotIdx = null;
     AttentionPlan plan = null;
     NDArray[] cosSin = null;
-    if (nd == null) {
+    MixedRows mixed = null;
+    if (!allNative) {
       slotIdx = new NDIndex("{}", step.create(slots, new Shape(n, nKv, 2))); // built once, used by every layer
-      plan = AttentionPlan.build(batch, cache, step, device.dataType(), attentionGroupBytes, config.groupSize());
+      StepBatch planned = nd == null ? batch : split.rest(batch);
+      plan = AttentionPlan.build(planned, cache, step, device.dataType(), attentionGroupBytes, config.groupSize());
+      if (nd != null) mixed = split.rows(step, n);
     }
     NDArray tokenIdx = step.create(tokens);
     NDArray padding = paddingColumns(step, n);
     if (stale.length > 0) cache.clearBlocks(step.create(stale), step);
     prepNanos[0] = System.nanoTime() - prepStart; // Java-side inputs and attention plan, with their uploads
-    if (nd == null) cosSin = rope.tables(step.create(positions), n, step);
+    if (!allNative) cosSin = rope.tables(step.create(positions), n, step);
 
     NDArray embedded = Views.rows(weights.embedding(), tokenIdx); // (N, h)
     NDArray x = NDArrays.concat(new NDList(embedded, padding), 1); // (N, hp): the padded residual stream
@@ -260,7 +268,7 @@ public final class DecoderModel implements AutoCloseable {
       try (NDManager scope = step.newSubManager()) {
         x.tempAttach(scope);
         int before = ops == null ? 0 : scope.getManagedArrays().size();
-        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, nd, narrow, ops);
+        NDArray next = layer(scope, weights.layers().get(l), l, x, cache, n, cosSin, plan, slotIdx, nd, mixed, narrow, ops);
         if (ops != null) {
           ops.layerOps += scope.getManagedArrays().size() - before + KV_WRITES_PER_LAYER;
           ops.layers++;
@@ -276,6 +284,64 @@ public final class DecoderModel implements AutoCloseable {
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
     return weights.lmHead().apply(normed, narrow); // (B, vocab)
   }
+
+  /**
+   * A step's sequences by attention path: {@code single} (one new token: native attention) with their
+   * flattened rows, and the rest (prefill chunks: the DJL plan).
+   */
+  private record Split(int[] single, int[] singleRows, int[] rest, int[] restRows) {
+    static Split of(StepBatch batch) {
+      int b = batch.size();
+      int singles = 0;
+      for (int i = 0; i < b; i++) if (batch.tokens()[i].length == 1) singles++;
+      int[] single = new int[singles], singleRows = new int[singles], rest = new int[b - singles];
+      int[] restRows = new int[batch.totalNewTokens() - singles];
+      int row = 0, si = 0, ri = 0, rr = 0;
+      for (int i = 0; i < b; i++) {
+        int run = batch.tokens()[i].length;
+        if (run == 1) {
+          single[si] = i;
+          singleRows[si++] = row;
+        } else {
+          rest[ri++] = i;
+          for (int t = 0; t < run; t++) restRows[rr++] = row + t;
+        }
+        row += run;
+      }
+      return new Split(single, singleRows, rest, restRows);
+    }
+
+    /** The prefill sequences as a batch of their own (the plan numbers their rows from 0). */
+    StepBatch rest(StepBatch batch) {
+      int[][] tables = new int[rest.length][];
+      int[] starts = new int[rest.length];
+      int[][] tokens = new int[rest.length][];
+      for (int j = 0; j < rest.length; j++) {
+        tables[j] = batch.blockTables()[rest[j]];
+        starts[j] = batch.starts()[rest[j]];
+        tokens[j] = batch.tokens()[rest[j]];
+      }
+      return new StepBatch(tables, starts, tokens);
+    }
+
+    /** Row index arrays for a mixed step's layers, uploaded once per step. */
+    MixedRows rows(NDManager step, int n) {
+      long[] restore = new long[n]; // row → its place in concat(single outputs, rest outputs)
+      for (int j = 0; j < singleRows.length; j++) restore[singleRows[j]] = j;
+      for (int j = 0; j < restRows.length; j++) restore[restRows[j]] = singleRows.length + j;
+      return new MixedRows(step.create(toLongs(singleRows)), singleRows.length, step.create(toLongs(restRows)),
+          step.create(restore));
+    }
+
+    private static long[] toLongs(int[] a) {
+      long[] out = new long[a.length];
+      for (int i = 0; i < a.length; i++) out[i] = a[i];
+      return out;
+    }
+  }
+
+  /** A mixed step's row indices (int64 arrays): single-token rows, prefill rows, and the way back to row order. */
+  private record MixedRows(NDArray singleRows, int singleCount, NDArray restRows, NDArray restore) {}
 
   /** The native kernel call per layer of a native decode step ({@link NativeKernels#decodeAttention}). */
   private static final int NATIVE_CALLS_PER_LAYER = 1;
@@ -326,29 +392,35 @@ public final class DecoderModel implements AutoCloseable {
     }
   }
 
-  private NativeDecode nativeDecode(KvCache cache, StepBatch batch, long[] positions) {
-    int b = batch.size();
+  /**
+   * The native part of a step: its single-token sequences ({@code seqs}, flattened rows {@code rows} of
+   * the step), or null when there are none or the RoPE tables are not CPU fp32.
+   */
+  private NativeDecode nativeDecode(KvCache cache, StepBatch batch, int[] seqs, int[] rows, long[] positions) {
+    if (seqs.length == 0) return null;
+    ByteBuffer[] tablesOfRope = rope.nativeTables();
+    if (tablesOfRope == null) return null;
+    int d = seqs.length;
     int bs = cache.blockSize();
-    int[] pos = new int[b];
+    int[] pos = new int[d];
     int width = 1;
-    for (int i = 0; i < b; i++) {
-      pos[i] = (int) positions[i];
+    for (int i = 0; i < d; i++) {
+      pos[i] = (int) positions[rows[i]];
       width = Math.max(width, pos[i] / bs + 1);
     }
-    int[] tables = new int[b * width];
-    for (int i = 0; i < b; i++) {
-      int[] t = batch.blockTables()[i];
+    int[] tables = new int[d * width];
+    for (int i = 0; i < d; i++) {
+      int[] t = batch.blockTables()[seqs[i]];
       int need = pos[i] / bs + 1;
       if (t.length < need) {
-        throw new IllegalArgumentException("sequence " + i + ": position " + pos[i] + " needs block " + (need - 1)
+        throw new IllegalArgumentException("sequence " + seqs[i] + ": position " + pos[i] + " needs block " + (need - 1)
             + " but the table has " + t.length + " blocks");
       }
       System.arraycopy(t, 0, tables, i * width, need);
     }
-    ByteBuffer[] tablesOfRope = rope.nativeTables();
-    if (tablesOfRope == null) return null;
     return new NativeDecode(pos, tables, width, tablesOfRope, rope.length());
   }
+
 
   /**
    * The attention output of a native decode layer lives in one direct buffer per thread, reused by every
@@ -412,7 +484,8 @@ public final class DecoderModel implements AutoCloseable {
    * Each norm is one {@code normalize} and each residual add rides in its projection ({@link DecoderWeights}).
    */
   private NDArray layer(NDManager scope, DecoderWeights.Layer w, int l, NDArray x, KvCache cache, int n,
-      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, NativeDecode nd, boolean narrow, StepResult.Ops ops) {
+      NDArray[] cosSin, AttentionPlan plan, NDIndex slotIdx, NativeDecode nd, MixedRows mixed, boolean narrow,
+      StepResult.Ops ops) {
     int nKv = config.numKvHeads();
     int g = config.groupSize();
     int hd = config.headDim();
@@ -421,7 +494,7 @@ public final class DecoderModel implements AutoCloseable {
     if (w.qkNorm() != null) { // Qwen3: per-head norm of queries and keys before RoPE
       grouped = JniUtils.where(valueRows, (PtNDArray) grouped, (PtNDArray) qkNorm(grouped).mul(w.qkNorm()));
     }
-    if (nd != null) {
+    if (nd != null && mixed == null) {
       // One kernel call, which also does the cache write the caller counts (KV_WRITES_PER_LAYER).
       if (ops != null) ops.layerOps += NATIVE_CALLS_PER_LAYER - KV_WRITES_PER_LAYER;
       return attentionTail(scope, w, x, nd.attend(scope, cache, l, grouped), n, narrow);
@@ -429,6 +502,21 @@ public final class DecoderModel implements AutoCloseable {
     NDArray roped = grouped.mul(cosSin[0]).add(Views.flip(grouped, 3).mul(cosSin[1]));
     NDArray q = Views.slice(roped, 2, 0, g); // (N, nKv, g, hd)
     cache.write(l, slotIdx, Views.slice(roped, 2, g, g + 2)); // (N, nKv, 2, hd)
+    if (nd == null) return attentionTail(scope, w, x, planned(scope, cache, l, q, plan, ops), n, narrow);
+    // A mixed step: prefill rows through the plan, single-token rows natively (the kernel writes their
+    // keys and values again, the same slots), then back in row order.
+    NDArray attnRest = planned(scope, cache, l, q.get(new NDIndex("{}", mixed.restRows())), plan, ops);
+    NDArray picked = Views.rows(Views.reshape(grouped, n, (long) nKv * (g + 2) * hd), mixed.singleRows());
+    picked.attach(scope); // lookups land in the index's (the step's) scope
+    NDArray single = Views.reshape(picked, mixed.singleCount(), nKv, g + 2, hd);
+    if (ops != null) ops.layerOps += NATIVE_CALLS_PER_LAYER;
+    NDArray attnSingle = nd.attend(scope, cache, l, single);
+    NDArray attn = NDArrays.concat(new NDList(attnSingle, attnRest), 0).get(new NDIndex("{}", mixed.restore()));
+    return attentionTail(scope, w, x, attn, n, narrow);
+  }
+
+  /** Attention of the rows {@code q} through an {@link AttentionPlan}: (rows, nH·hd) in the plan's batch order. */
+  private NDArray planned(NDManager scope, KvCache cache, int l, NDArray q, AttentionPlan plan, StepResult.Ops ops) {
     NDArray attn;
     if (plan.restoreOrder == null) {
       attn = attend(scope, cache, l, q, plan.groups.get(0), ops);
@@ -439,7 +527,7 @@ public final class DecoderModel implements AutoCloseable {
       }
       attn = NDArrays.concat(parts, 0).get(new NDIndex("{}", plan.restoreOrder));
     }
-    return attentionTail(scope, w, x, attn, n, narrow);
+    return attn;
   }
 
   /** x + o(attn), then the MLP block: the layer after attention. */

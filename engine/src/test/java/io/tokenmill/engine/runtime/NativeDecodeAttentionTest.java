@@ -127,6 +127,71 @@ class NativeDecodeAttentionTest {
   }
 
   @Test
+  void stepsMixingPrefillChunksAndDecodesAgreeWithTheDjlPath() {
+    // Continuous batching's usual step: some sequences feed prompt chunks (DJL path) while others decode
+    // (native); sequence i joins at step 3·i and feeds its prompt 5 tokens per step.
+    org.junit.jupiter.api.Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.status());
+    Path dir = TinyModels.write(tmp.resolve("mixed"), "qwen2", c -> {});
+    int[][] prompts = {sequence(12, 3), {42}, sequence(23, 5), sequence(9, 13), sequence(31, 17)};
+    try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
+      List<float[][]> reference = staggered(model, false, prompts, 30);
+      List<float[][]> fast = staggered(model, true, prompts, 30);
+      assertEquals(reference.size(), fast.size());
+      for (int s = 0; s < reference.size(); s++) {
+        assertEquals(reference.get(s).length, fast.get(s).length);
+        for (int i = 0; i < reference.get(s).length; i++) {
+          float[] a = reference.get(s)[i];
+          float[] b = fast.get(s)[i];
+          for (int v = 0; v < a.length; v++) assertEquals(a[v], b[v], 2e-5f * Math.max(1f, Math.abs(a[v])) + 1e-5f, "step " + s + " row " + i);
+          assertEquals(argmax(a), argmax(b), "step " + s + " row " + i);
+        }
+      }
+    }
+  }
+
+  /** Staggered joins, 5-token prompt chunks, greedy decodes: the logits of every step's rows. */
+  private static List<float[][]> staggered(DecoderModel model, boolean nativeAttention, int[][] prompts, int steps) {
+    int b = prompts.length;
+    int bs = 4;
+    int perSeq = (Arrays.stream(prompts).mapToInt(p -> p.length).max().orElseThrow() + steps) / bs + 2;
+    int[][] tables = new int[b][perSeq];
+    for (int i = 0; i < b; i++) for (int j = 0; j < perSeq; j++) tables[i][j] = j * b + (b - 1 - i); // interleaved
+    int[] fed = new int[b];
+    int[] next = new int[b];
+    List<float[][]> out = new ArrayList<>();
+    model.useNativeAttention(nativeAttention);
+    try (KvCache cache = model.newKvCache(b * perSeq, bs, perSeq * bs)) {
+      for (int s = 0; s < steps; s++) {
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < b; i++) if (s >= 3 * i) active.add(i);
+        int[][] t = new int[active.size()][];
+        int[] starts = new int[active.size()];
+        int[][] tokens = new int[active.size()][];
+        for (int j = 0; j < active.size(); j++) {
+          int i = active.get(j);
+          t[j] = tables[i];
+          starts[j] = fed[i];
+          tokens[j] = fed[i] < prompts[i].length
+              ? Arrays.copyOfRange(prompts[i], fed[i], Math.min(prompts[i].length, fed[i] + 5))
+              : new int[] {next[i]};
+        }
+        try (StepResult r = model.forward(cache, new StepBatch(t, starts, tokens))) {
+          out.add(r.toFloatArrays());
+          int[] ids = r.argmax();
+          for (int j = 0; j < active.size(); j++) {
+            int i = active.get(j);
+            fed[i] += tokens[j].length;
+            next[i] = ids[j];
+          }
+        }
+      }
+    } finally {
+      model.useNativeAttention(NativeKernels.available());
+    }
+    return out;
+  }
+
+  @Test
   void kernelRefusesBadBlocksAndPositionsNamingTheRowAndWritesNothing() {
     org.junit.jupiter.api.Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.status());
     int rows = 2, nKv = 1, g = 1, hd = 4, numBlocks = 3, bs = 2, width = 2, ropeLength = 8;
