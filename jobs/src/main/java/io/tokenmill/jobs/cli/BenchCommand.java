@@ -7,6 +7,7 @@ import io.tokenmill.engine.bench.DecodeBenchmark;
 import io.tokenmill.engine.bench.ReasoningWorkloadBenchmark;
 import io.tokenmill.engine.bench.Roofline;
 import io.tokenmill.engine.inference.LoadedModel;
+import io.tokenmill.engine.runtime.NativeKernels;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.model.ModelDir;
 import io.tokenmill.engine.runtime.ComputeDevice;
@@ -91,6 +92,9 @@ final class BenchCommand implements Callable<Integer> {
       double loadSeconds = m.loadMillis() / 1e3;
       System.out.printf("model %s: %s, %,d parameters, %.2f GB per decode step, loaded in %.1f s%n", model,
           config.modelType(), config.parameterCount(), Roofline.weightBytesPerStep(config, elemBytes) / 1e9, loadSeconds);
+      boolean nativeAttention = m.model().nativeAttention();
+      System.out.printf("decode attention: %s (native kernels: %s)%n",
+          nativeAttention ? "native, on the paged cache" : "DJL ops with block gathers", NativeKernels.status());
       for (DecodeBenchmark.Mode mode : modes) { // warm-up
         DecodeBenchmark.run(m, mode, Math.min(2, batches[0]), Math.min(16, promptLen), 4, 1);
       }
@@ -135,6 +139,7 @@ final class BenchCommand implements Callable<Integer> {
       json.addProperty("parameters", config.parameterCount());
       json.addProperty("device", dev.toString());
       json.addProperty("load_seconds", loadSeconds);
+      json.addProperty("native_attention", nativeAttention);
       json.addProperty("prompt_len", promptLen);
       json.addProperty("gen", gen);
       json.addProperty("read_gb_s", roof.readBytesPerSecond() / 1e9);
