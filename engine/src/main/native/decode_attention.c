@@ -1,6 +1,6 @@
 /*
  * Decode-step attention straight on the paged KV cache, for the CPU (fp32): one JNI call per layer does what
- * the DJL path does in ~14 ops — RoPE of the queries and the key, the K/V cache write, gathering every
+ * the DJL path does in 17 ops — RoPE of the queries and the key, the K/V cache write, gathering every
  * sequence's blocks, q·Kᵀ, softmax, ·V — without gathering: each sequence's keys and values are read
  * where they lie, once, and only its own positions [0, pos] (no padding, no mask).
  *
@@ -52,8 +52,9 @@ static inline float exp_nonpositive(float x) {
 }
 
 /* 16 floats as one vector (GCC/Clang vector extensions): one zmm with AVX-512, two ymm with AVX2, four xmm
- * otherwise — the same arithmetic, in the same order, on every target. Loads and stores go through memcpy
- * (unaligned). */
+ * otherwise — sums in the same order on every target (the AVX2 and AVX-512 clones may fuse a multiply and
+ * its add, the baseline one cannot: results can differ in the last bit between CPUs, never between runs on
+ * one). Loads and stores go through memcpy (unaligned). */
 typedef float v16 __attribute__((vector_size(64)));
 
 static inline __attribute__((always_inline)) v16 load16(const float *p) {
@@ -64,15 +65,6 @@ static inline __attribute__((always_inline)) v16 load16(const float *p) {
 
 static inline __attribute__((always_inline)) void store16(float *p, v16 v) {
   memcpy(p, &v, sizeof v);
-}
-
-static inline __attribute__((always_inline)) float sum16(v16 v) {
-  float lanes[16];
-  memcpy(lanes, &v, sizeof lanes);
-  for (int w = 8; w > 0; w >>= 1) {
-    for (int j = 0; j < w; j++) lanes[j] += lanes[j + w];
-  }
-  return lanes[0];
 }
 
 /*

@@ -52,11 +52,7 @@ public final class DecoderModel implements AutoCloseable {
     this.attentionGroupBytes = device.isGpu() ? Long.MAX_VALUE : CPU_ATTENTION_GROUP_BYTES;
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
     this.valueRows = config.architecture().qkNorm() ? valueRows(config, manager) : null;
-    this.nativeAttention = nativeAttentionPossible();
-  }
-
-  private boolean nativeAttentionPossible() {
-    return NativeKernels.available() && !device.isGpu() && device.dataType() == DataType.FLOAT32;
+    this.nativeAttention = NativeKernels.usableOn(device);
   }
 
   /**
@@ -70,7 +66,7 @@ public final class DecoderModel implements AutoCloseable {
    * @throws IllegalStateException when asked to turn it on where it cannot run
    */
   public void useNativeAttention(boolean on) {
-    if (on && !nativeAttentionPossible()) {
+    if (on && !NativeKernels.usableOn(device)) {
       throw new IllegalStateException("native attention cannot run here: kernels " + NativeKernels.status()
           + ", device " + device);
     }
@@ -369,13 +365,13 @@ public final class DecoderModel implements AutoCloseable {
     /** One layer: RoPE, cache write, attention → (rows, nH·hd) in {@code scope}. */
     NDArray attend(NDManager scope, KvCache cache, int layer, NDArray grouped) {
       int rows = positions.length;
-      int width = config.numKvHeads() * config.groupSize() * config.headDim();
-      ByteBuffer out = attentionOutput((long) rows * width * Float.BYTES);
+      int columns = config.numKvHeads() * config.groupSize() * config.headDim();
+      ByteBuffer out = attentionOutput((long) rows * columns * Float.BYTES);
       ByteBuffer in = JniUtils.getByteBuffer((PtNDArray) grouped, true);
       int[] badRow = {-1};
       int rc = NativeKernels.decodeAttention(in, cache.nativePool(layer), rope[0], rope[1], out, positions, tables,
           rows, config.numKvHeads(), config.groupSize(), config.headDim(), cache.numBlocks(), cache.blockSize(),
-          this.width, ropeLength, NativeKernels.THREADS, badRow);
+          width, ropeLength, NativeKernels.THREADS, badRow);
       if (rc != NativeKernels.OK) {
         throw new IllegalStateException("native decode attention failed at layer " + layer + ", row " + badRow[0]
             + ": " + switch (rc) {
@@ -387,7 +383,7 @@ public final class DecoderModel implements AutoCloseable {
               default -> "bad shape (code " + rc + ")";
             });
       }
-      return JniUtils.createNdFromByteBuffer((PtNDManager) scope, out, new Shape(rows, width), DataType.FLOAT32,
+      return JniUtils.createNdFromByteBuffer((PtNDManager) scope, out, new Shape(rows, columns), DataType.FLOAT32,
           SparseFormat.DENSE, Device.cpu());
     }
   }
@@ -410,17 +406,11 @@ public final class DecoderModel implements AutoCloseable {
     }
     int[] tables = new int[d * width];
     for (int i = 0; i < d; i++) {
-      int[] t = batch.blockTables()[seqs[i]];
-      int need = pos[i] / bs + 1;
-      if (t.length < need) {
-        throw new IllegalArgumentException("sequence " + seqs[i] + ": position " + pos[i] + " needs block " + (need - 1)
-            + " but the table has " + t.length + " blocks");
-      }
-      System.arraycopy(t, 0, tables, i * width, need);
+      // Each table covers its row's position: run() has looked up that slot (KvCache.blockOf) already.
+      System.arraycopy(batch.blockTables()[seqs[i]], 0, tables, i * width, pos[i] / bs + 1);
     }
     return new NativeDecode(pos, tables, width, tablesOfRope, rope.length());
   }
-
 
   /**
    * The attention output of a native decode layer lives in one direct buffer per thread, reused by every

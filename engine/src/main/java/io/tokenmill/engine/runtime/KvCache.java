@@ -76,7 +76,7 @@ public final class KvCache implements AutoCloseable {
   }
 
   private static ByteBuffer[] nativePools(NDArray[] pools, ComputeDevice device) {
-    if (!NativeKernels.available() || device.isGpu() || device.dataType() != DataType.FLOAT32) return null;
+    if (!NativeKernels.usableOn(device)) return null;
     ByteBuffer[] out = new ByteBuffer[pools.length];
     try {
       for (int l = 0; l < pools.length; l++) out[l] = JniUtils.getByteBuffer((PtNDArray) pools[l], true);

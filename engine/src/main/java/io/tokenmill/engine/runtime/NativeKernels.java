@@ -1,5 +1,6 @@
 package io.tokenmill.engine.runtime;
 
+import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -68,6 +69,11 @@ public final class NativeKernels {
   /** Whether the kernels are loaded and may be used. */
   public static boolean available() {
     return LOADED;
+  }
+
+  /** Whether the kernels may run for {@code device}: loaded, and the device is the CPU in fp32. */
+  static boolean usableOn(ComputeDevice device) {
+    return LOADED && !device.isGpu() && device.dataType() == DataType.FLOAT32;
   }
 
   /** One line for logs and {@code bench}: loaded, off, or why not. */
