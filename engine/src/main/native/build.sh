@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the engine's native CPU kernels (decode_attention.c) into the jar's resources, for
+# Builds the engine's native CPU kernels (*.c here: decode attention, decode layers, their threads) into the jar's resources, for
 # io.tokenmill.engine.runtime.NativeKernels to load. Run by Maven (engine/pom.xml, process-classes) with the
 # output folder as $1 and the JDK home as $2. No C compiler or no jni.h: it says so and exits 0 — the jar then
 # has no kernels and the engine runs its DJL path (NativeKernels.status() says why).
@@ -25,10 +25,12 @@ if [ ! -f "$include/jni.h" ]; then
 fi
 target="$out_dir/io/tokenmill/engine/runtime/native/$platform/libtokenmill-kernels.so"
 mkdir -p "$(dirname "$target")"
-if [ -f "$target" ] && [ "$target" -nt "$src_dir/decode_attention.c" ] && [ "$target" -nt "$0" ]; then exit 0; fi
+up_to_date=1
+for src in "$src_dir"/*.c "$src_dir"/*.h "$0"; do [ -f "$target" ] && [ "$target" -nt "$src" ] || up_to_date=0; done
+if [ "$up_to_date" = 1 ]; then exit 0; fi
 # -fno-math-errno lets floorf and friends vectorise; no -ffast-math: sums keep their order.
 if "$cc" -O3 -fno-math-errno -fPIC -shared -Wall -Wextra -Wno-psabi -I"$include" -I"$include/linux" \
-    "$src_dir/decode_attention.c" -o "$target.tmp" -lm -lpthread; then
+    "$src_dir"/*.c -o "$target.tmp" -lm -lpthread; then
   mv -f "$target.tmp" "$target"
   echo "tokenmill native kernels: built $target"
 else

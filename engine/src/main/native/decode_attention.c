@@ -10,69 +10,19 @@
  *   pool     (2, nKv, numBlocks, blockSize, hd): keys then values
  *   cos, sin (ropeLength, hd): mirrored tables, rotation = x·cos + flip(x)·sin
  *   out      (rows, nKv · g · hd): the o projection's input order
- * 1/sqrt(hd) is in the queries' weights. Every row is one decoding sequence: its new token sits at
- * positions[r], in block tables[r · tableWidth + pos / blockSize], slot pos % blockSize.
+ * 1/sqrt(hd) is in the queries' weights. Every row is one new token: at positions[r], in block
+ * tables[r · tableWidth + pos / blockSize], slot pos % blockSize, attending to its sequence's positions
+ * [0, pos]. Rows of one sequence (a prefill chunk run by decode_layers.c) each carry the sequence's table;
+ * every row's key and value are written before any row attends, so the chunk is causal.
  *
  * Built by engine/src/main/native/build.sh with the C compiler at build time; without it the engine runs
  * the DJL path (io.tokenmill.engine.runtime.NativeKernels says which).
  */
-#include <jni.h>
-#include <pthread.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* One binary for any x86-64: the loader picks the widest of these the CPU has (glibc ifunc). */
-#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KERNEL
-#endif
+#include "kernels.h"
 
-enum { OK = 0, BAD_BLOCK = 1, BAD_POSITION = 2, BAD_BUFFER = 3, NO_MEMORY = 4, BAD_SHAPE = 5 };
-
-/* exp(x) for x <= 0 (scores less their maximum): Cephes' expf polynomial after n = round(x / ln 2), within
- * ~2 ulp of expf. Plain arithmetic so the compiler vectorises it. NaN stays NaN. */
-static inline float exp_nonpositive(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  float n = floorf(x * 1.44269504088896341f + 0.5f);
-  float z = x - n * 0.693359375f - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * z + 1.3981999507e-3f;
-  p = p * z + 8.3334519073e-3f;
-  p = p * z + 4.1665795894e-2f;
-  p = p * z + 1.6666665459e-1f;
-  p = p * z + 5.0000001201e-1f;
-  p = p * z * z + z + 1.0f;
-  int32_t bits = ((int32_t) n + 127) << 23;
-  float scale;
-  memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-/* 16 floats as one vector (GCC/Clang vector extensions): one zmm with AVX-512, two ymm with AVX2, four xmm
- * otherwise — sums in the same order on every target (the AVX2 and AVX-512 clones may fuse a multiply and
- * its add, the baseline one cannot: results can differ in the last bit between CPUs, never between runs on
- * one). Loads and stores go through memcpy (unaligned). */
-typedef float v16 __attribute__((vector_size(64)));
-
-static inline __attribute__((always_inline)) v16 load16(const float *p) {
-  v16 v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static inline __attribute__((always_inline)) void store16(float *p, v16 v) {
-  memcpy(p, &v, sizeof v);
-}
-
-/*
- * Scores of g queries against one KV head's keys at positions [0, ctx) (scores[qi · ctx + p]) and the
- * probability-weighted sum of its values (out[qi · hd + d]), walking the sequence's blocks in place. HD is a
- * compile-time head dim (a multiple of 16) so that a key row, a value row and an output row are HD / 16
- * vectors held in registers.
- */
 #define SHUFFLE __builtin_shufflevector
 
 /* Lane t of the result: the sum of a[t]'s 16 lanes — 16 horizontal sums at once, in a tree of 15 adds (the
@@ -147,7 +97,7 @@ static inline __attribute__((always_inline)) v16 sums16(const v16 a[16]) {
         int count = ctx - start < blockSize ? ctx - start : blockSize;                                         \
         int t = 0;                                                                                             \
         for (; t + 2 <= count; t += 2) {                                                                       \
-          v16 w0 = (v16){0} + p[start + t], w1 = (v16){0} + p[start + t + 1];                                  \
+          v16 w0 = splat16(p[start + t]), w1 = splat16(p[start + t + 1]);                                  \
           const float *v = block + (size_t) t * HD;                                                            \
           for (int d = 0; d < HD / 16; d++) {                                                                  \
             even[d] += w0 * load16(v + 16 * d);                                                                \
@@ -155,7 +105,7 @@ static inline __attribute__((always_inline)) v16 sums16(const v16 a[16]) {
           }                                                                                                    \
         }                                                                                                      \
         if (t < count) {                                                                                       \
-          v16 w0 = (v16){0} + p[start + t];                                                                    \
+          v16 w0 = splat16(p[start + t]);                                                                    \
           for (int d = 0; d < HD / 16; d++) even[d] += w0 * load16(block + (size_t) t * HD + 16 * d);          \
         }                                                                                                      \
       }                                                                                                        \
@@ -206,7 +156,14 @@ KERNEL static void softmax_rows(float *scores, int g, int ctx) {
     float max = -INFINITY;
     for (int j = 0; j < 16; j++) max = lanes[j] > max ? lanes[j] : max;
     for (; p < ctx; p++) max = s[p] > max ? s[p] : max;
-    for (p = 0; p < ctx; p++) s[p] = exp_nonpositive(s[p] - max);
+    v16 m = splat16(max);
+    for (p = 0; p + 16 <= ctx; p += 16) store16(s + p, exp16_nonpositive(load16(s + p) - m));
+    if (p < ctx) { /* the last < 16 scores, through a padded copy */
+      float tail[16] = {0};
+      memcpy(tail, s + p, sizeof(float) * (ctx - p));
+      store16(tail, exp16_nonpositive(load16(tail) - m));
+      memcpy(s + p, tail, sizeof(float) * (ctx - p));
+    }
     for (int j = 0; j < 16; j++) lanes[j] = 0.0f;
     for (p = 0; p + 16 <= ctx; p += 16) {
       for (int j = 0; j < 16; j++) lanes[j] += s[p + j];
@@ -247,7 +204,27 @@ typedef struct {
   int rows, nKv, g, hd, numBlocks, blockSize, tableWidth, maxCtx;
 } layer_t;
 
-/* Work items [begin, end) of (row, KV head) pairs, item = row · nKv + head: RoPE, cache write, attention. */
+/* Every row's key (rotated) and value into its cache slot: all of a step's writes come before any row attends,
+ * so rows of one sequence (a prefill chunk) see each other's keys up to their own position. */
+static void write_keys_values(const layer_t *L) {
+  int g = L->g, hd = L->hd, bs = L->blockSize;
+  size_t headBlocks = (size_t) L->nKv * L->numBlocks;
+  for (int r = 0; r < L->rows; r++) {
+    int pos = L->positions[r];
+    const int *table = L->tables + (size_t) r * L->tableWidth;
+    size_t slot = (size_t) table[pos / bs] * bs + pos % bs;
+    for (int h = 0; h < L->nKv; h++) {
+      const float *x = L->grouped + ((size_t) r * L->nKv + h) * (g + 2) * hd;
+      float *keys = L->pool + (size_t) h * L->numBlocks * bs * hd;
+      float *values = L->pool + (headBlocks + h * (size_t) L->numBlocks) * bs * hd;
+      rotate(x + (size_t) g * hd, L->cos + (size_t) pos * hd, L->sin + (size_t) pos * hd, hd, keys + slot * hd);
+      memcpy(values + slot * hd, x + (size_t) (g + 1) * hd, sizeof(float) * hd);
+    }
+  }
+}
+
+/* Work items [begin, end) of (row, KV head) pairs, item = row · nKv + head: RoPE of the queries, attention
+ * over the row's positions [0, pos] (keys and values written by write_keys_values). */
 static int run_items(const layer_t *L, int begin, int end) {
   int g = L->g, hd = L->hd, bs = L->blockSize;
   float *q = scratch_for((size_t) g * hd + (size_t) g * L->maxCtx);
@@ -261,13 +238,10 @@ static int run_items(const layer_t *L, int begin, int end) {
     const int *table = L->tables + (size_t) r * L->tableWidth;
     const float *c = L->cos + (size_t) pos * hd;
     const float *s = L->sin + (size_t) pos * hd;
-    size_t slot = (size_t) table[pos / bs] * bs + pos % bs;
     const float *x = L->grouped + ((size_t) r * L->nKv + h) * (g + 2) * hd;
-    float *keys = L->pool + (size_t) h * L->numBlocks * bs * hd;
-    float *values = L->pool + (headBlocks + h * (size_t) L->numBlocks) * bs * hd;
+    const float *keys = L->pool + (size_t) h * L->numBlocks * bs * hd;
+    const float *values = L->pool + (headBlocks + h * (size_t) L->numBlocks) * bs * hd;
     for (int qi = 0; qi < g; qi++) rotate(x + (size_t) qi * hd, c, s, hd, q + (size_t) qi * hd);
-    rotate(x + (size_t) g * hd, c, s, hd, keys + slot * hd);
-    memcpy(values + slot * hd, x + (size_t) (g + 1) * hd, sizeof(float) * hd);
     float *o = L->out + ((size_t) r * L->nKv + h) * g * hd;
     switch (hd) {
       case 32: scores_32(q, g, keys, table, bs, ctx, scores); break;
@@ -286,64 +260,30 @@ static int run_items(const layer_t *L, int begin, int end) {
   return OK;
 }
 
-/*
- * Helper threads: the calling thread runs part 0 of a layer's items, up to MAX_HELPERS parked threads the
- * others (their parts cut by keys read, so long and short contexts balance). Attention at long contexts is
- * bound by memory reads, and one core reads ~half of what two do. Threads start on first use and park on a
- * condition variable between calls; a call made while another thread's call holds them runs alone.
- */
-#define MAX_HELPERS 15
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER; /* held by the call using the helpers */
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER, finished = PTHREAD_COND_INITIALIZER;
-static int helpers_started;
-static long generation;
-static int pending;
-static const layer_t *job;
-static int bounds[MAX_HELPERS + 2];
-static int results[MAX_HELPERS + 1];
-
-static void *helper(void *arg) {
-  int part = (int) (intptr_t) arg;
-  long seen = 0;
-  for (;;) {
-    pthread_mutex_lock(&mu);
-    while (generation == seen) pthread_cond_wait(&wake, &mu);
-    seen = generation;
-    const layer_t *L = job;
-    int begin = bounds[part], end = bounds[part + 1];
-    pthread_mutex_unlock(&mu);
-    int rc = begin < end ? run_items(L, begin, end) : OK;
-    pthread_mutex_lock(&mu);
-    results[part] = rc;
-    if (--pending == 0) pthread_cond_signal(&finished);
-    pthread_mutex_unlock(&mu);
-  }
-  return NULL;
-}
-
 /* Keys read below which a layer runs on the calling thread alone: waking a helper costs ~10-20 µs. */
 #define MIN_KEYS_TO_SHARE 16384
 
+/* A layer's work items cut into parts of about equal keys read (each item reads its row's context). */
+typedef struct {
+  const layer_t *L;
+  int bounds[TM_MAX_PARTS + 1];
+} parts_t;
+
+static int run_part(void *arg, int part) {
+  parts_t *P = arg;
+  return run_items(P->L, P->bounds[part], P->bounds[part + 1]);
+}
+
 static int run_layer(const layer_t *L, int threads) {
+  write_keys_values(L);
   int items = L->rows * L->nKv;
   long keys = 0;
   for (int r = 0; r < L->rows; r++) keys += (long) (L->positions[r] + 1) * L->nKv;
-  int parts = threads < 1 ? 1 : threads > MAX_HELPERS + 1 ? MAX_HELPERS + 1 : threads;
+  int parts = threads < 1 ? 1 : threads > TM_MAX_PARTS ? TM_MAX_PARTS : threads;
   if (parts > items) parts = items;
-  if (parts == 1 || keys * L->g < MIN_KEYS_TO_SHARE || pthread_mutex_trylock(&pool_lock) != 0) {
-    return run_items(L, 0, items);
-  }
-  pthread_mutex_lock(&mu);
-  while (helpers_started < parts - 1) {
-    pthread_t t;
-    if (pthread_create(&t, NULL, helper, (void *) (intptr_t) (helpers_started + 1)) != 0) break;
-    pthread_detach(t);
-    helpers_started++;
-  }
-  if (parts > helpers_started + 1) parts = helpers_started + 1;
-  /* Cut points: equal shares of keys read (each item reads its row's context). */
-  bounds[0] = 0;
+  if (parts == 1 || keys * L->g < MIN_KEYS_TO_SHARE) return run_items(L, 0, items);
+  parts_t P = {.L = L};
+  P.bounds[0] = 0;
   long done = 0;
   int item = 0;
   for (int p = 1; p < parts; p++) {
@@ -352,28 +292,15 @@ static int run_layer(const layer_t *L, int threads) {
       done += L->positions[item / L->nKv] + 1;
       item++;
     }
-    bounds[p] = item;
+    P.bounds[p] = item;
   }
-  for (int p = parts; p <= MAX_HELPERS + 1; p++) bounds[p] = items;
-  for (int p = 1; p <= MAX_HELPERS; p++) results[p] = OK;
-  job = L;
-  pending = helpers_started;
-  generation++;
-  pthread_cond_broadcast(&wake);
-  pthread_mutex_unlock(&mu);
-  int rc = run_items(L, bounds[0], bounds[1]);
-  pthread_mutex_lock(&mu);
-  while (pending > 0) pthread_cond_wait(&finished, &mu);
-  for (int p = 1; p <= MAX_HELPERS; p++) rc = rc != OK ? rc : results[p];
-  pthread_mutex_unlock(&mu);
-  pthread_mutex_unlock(&pool_lock);
-  return rc;
+  P.bounds[parts] = items;
+  return tm_run_parts(parts, run_part, &P);
 }
 
-static int decode_attention(const float *grouped, float *pool, const float *cos, const float *sin, float *out,
-    const int *positions, const int *tables, int rows, int nKv, int g, int hd, int numBlocks, int blockSize,
-    int tableWidth, int ropeLength, int threads, int *badRow) {
-  int maxCtx = 0;
+int tm_check_rows(const int *positions, const int *tables, int rows, int numBlocks, int blockSize, int tableWidth,
+    int ropeLength, int *maxCtx, int *badRow) {
+  *maxCtx = 0;
   for (int r = 0; r < rows; r++) {
     int pos = positions[r];
     const int *table = tables + (size_t) r * tableWidth;
@@ -382,18 +309,21 @@ static int decode_attention(const float *grouped, float *pool, const float *cos,
     for (int b = 0; b <= pos / blockSize; b++) {
       if (table[b] < 0 || table[b] >= numBlocks) return BAD_BLOCK;
     }
-    maxCtx = pos + 1 > maxCtx ? pos + 1 : maxCtx;
+    *maxCtx = pos + 1 > *maxCtx ? pos + 1 : *maxCtx;
   }
   *badRow = -1;
+  return OK;
+}
+
+int tm_decode_attention(const float *grouped, float *pool, const float *cos, const float *sin, float *out,
+    const int *positions, const int *tables, int rows, int nKv, int g, int hd, int numBlocks, int blockSize,
+    int tableWidth, int ropeLength, int threads, int *badRow) {
+  int maxCtx;
+  int rc = tm_check_rows(positions, tables, rows, numBlocks, blockSize, tableWidth, ropeLength, &maxCtx, badRow);
+  if (rc != OK) return rc;
   layer_t L = {grouped, cos, sin, pool, out, positions, tables, rows, nKv, g, hd, numBlocks, blockSize, tableWidth,
       maxCtx};
   return run_layer(&L, threads);
-}
-
-static int has(JNIEnv *env, jobject buffer, size_t bytes, void **address) {
-  *address = (*env)->GetDirectBufferAddress(env, buffer);
-  jlong capacity = (*env)->GetDirectBufferCapacity(env, buffer);
-  return *address != NULL && capacity >= 0 && (size_t) capacity >= bytes;
 }
 
 /*
@@ -416,10 +346,10 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeAtte
   }
   void *grouped, *pool, *cos, *sin, *out;
   size_t f = sizeof(float);
-  if (!has(env, jgrouped, (size_t) rows * nKv * (g + 2) * hd * f, &grouped)
-      || !has(env, jpool, 2 * (size_t) nKv * numBlocks * blockSize * hd * f, &pool)
-      || !has(env, jcos, (size_t) ropeLength * hd * f, &cos) || !has(env, jsin, (size_t) ropeLength * hd * f, &sin)
-      || !has(env, jout, (size_t) rows * nKv * g * hd * f, &out)) {
+  if (!tm_direct(env, jgrouped, (size_t) rows * nKv * (g + 2) * hd * f, &grouped)
+      || !tm_direct(env, jpool, 2 * (size_t) nKv * numBlocks * blockSize * hd * f, &pool)
+      || !tm_direct(env, jcos, (size_t) ropeLength * hd * f, &cos) || !tm_direct(env, jsin, (size_t) ropeLength * hd * f, &sin)
+      || !tm_direct(env, jout, (size_t) rows * nKv * g * hd * f, &out)) {
     return BAD_BUFFER;
   }
   int badRow = -1;
@@ -427,7 +357,7 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeAtte
   jint *tables = (*env)->GetPrimitiveArrayCritical(env, jtables, NULL);
   int rc = NO_MEMORY;
   if (positions != NULL && tables != NULL) {
-    rc = decode_attention(grouped, pool, cos, sin, out, positions, tables, rows, nKv, g, hd, numBlocks,
+    rc = tm_decode_attention(grouped, pool, cos, sin, out, positions, tables, rows, nKv, g, hd, numBlocks,
         blockSize, tableWidth, ropeLength, threads, &badRow);
   }
   if (tables != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtables, tables, JNI_ABORT);
