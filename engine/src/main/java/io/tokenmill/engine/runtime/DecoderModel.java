@@ -43,6 +43,10 @@ public final class DecoderModel implements AutoCloseable {
   private volatile boolean countOps;
   /** Decode steps run attention in {@link NativeKernels} (CPU fp32 only); see {@link #useNativeAttention}. */
   private volatile boolean nativeAttention;
+  /** Decode steps' layers as one native call ({@link NativeDecoder}); null where they cannot run (see {@link #nativeLayersStatus}). */
+  private final NativeDecoder nativeDecoder;
+  private final String nativeLayersStatus;
+  private volatile boolean nativeLayers;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
     this.config = config;
@@ -53,6 +57,57 @@ public final class DecoderModel implements AutoCloseable {
     this.rope = new MirroredRope(config, manager.newSubManager(), device.dataType());
     this.valueRows = config.architecture().qkNorm() ? valueRows(config, manager) : null;
     this.nativeAttention = NativeKernels.usableOn(device);
+    String[] why = {null};
+    this.nativeDecoder = NativeDecoder.of(config, weights, device, why);
+    this.nativeLayersStatus = nativeDecoder != null ? "native" : why[0];
+    this.nativeLayers = nativeDecoder != null && !"off".equalsIgnoreCase(System.getProperty(NATIVE_LAYERS, "auto").trim());
+  }
+
+  /** System property: {@code off} starts models with native decode layers off ({@link #useNativeLayers}); A/B runs. */
+  public static final String NATIVE_LAYERS = "tokenmill.native_layers";
+
+  /**
+   * Whether decode steps (every sequence one new token) run all their layers — embedding, norms, the four
+   * projections, attention, SiLU, residuals, final norm — as one native call ({@link NativeDecoder}), the vocab
+   * head and sampling staying in DJL; on by default where it can run: the native attention's conditions,
+   * plus every projection plain fp32 (not the fp16/bf16 copies of {@code cpu-f16} / {@code cpu-bf16}) and
+   * head_dim a multiple of 16. Needs {@link #useNativeAttention} on. Steps with prefill chunks take the DJL
+   * path (with native attention for their single-token rows).
+   *
+   * @throws IllegalStateException when asked to turn it on where it cannot run
+   */
+  public void useNativeLayers(boolean on) {
+    if (on && nativeDecoder == null) throw new IllegalStateException("native decode layers cannot run here: " + nativeLayersStatus);
+    nativeLayers = on;
+  }
+
+  /** Whether decode steps run their layers natively ({@link #useNativeLayers}, and native attention on). */
+  public boolean nativeLayers() {
+    return nativeLayers && nativeAttention;
+  }
+
+  /** The RoPE tables as direct buffers (tests of {@link NativeDecoder}); null when not CPU fp32. */
+  ByteBuffer[] ropeTablesForTests() {
+    return rope.nativeTables();
+  }
+
+  int ropeLengthForTests() {
+    return rope.length();
+  }
+
+  /** The native decoder, or null where it cannot run (tests). */
+  NativeDecoder nativeDecoder() {
+    return nativeDecoder;
+  }
+
+  /** Most token rows a step may have to run natively ({@link #useNativeLayers}); 0 where it cannot run. */
+  public int nativeLayersMaxRows() {
+    return nativeDecoder == null ? 0 : nativeDecoder.maxRows(NARROW_STEP_ROWS - 1);
+  }
+
+  /** "native", or why decode layers cannot run natively here. */
+  public String nativeLayersStatus() {
+    return nativeLayersStatus;
   }
 
   /**
@@ -233,6 +288,14 @@ public final class DecoderModel implements AutoCloseable {
       lastRows[bi] = r - 1;
     }
     long[] stale = staleBlocks(cache, batch);
+    if (nativeLayers && nativeAttention && narrow && nativeDecoder.takes(n) && cache.nativeReadable()) {
+      NativeDecode rows = nativeRows(cache, batch, positions);
+      if (rows != null) {
+        if (stale.length > 0) cache.clearBlocks(step.create(stale), step);
+        prepNanos[0] = System.nanoTime() - prepStart;
+        return nativeStep(step, cache, tokens, rows, lastRows, narrow, ops);
+      }
+    }
     // Single-token sequences attend natively (when on); the rest (prefill chunks) through the DJL plan.
     Split split = nativeAttention && cache.nativeReadable() ? Split.of(batch) : null;
     NativeDecode nd = split == null ? null : nativeDecode(cache, batch, split.single, split.singleRows, positions);
@@ -278,6 +341,30 @@ public final class DecoderModel implements AutoCloseable {
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
     NDArray last = (n == b) ? x : Views.rows(x, step.create(lastRows)); // (B, hp)
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
+    return weights.lmHead().apply(normed, narrow); // (B, vocab)
+  }
+
+  /**
+   * A narrow step's layers in one native call (every row: decodes and prefill chunks alike), then the vocab
+   * head in DJL on each sequence's last row. Op counts: no DJL op inside the layers; the native call and the
+   * head count as the step's other ops.
+   */
+  private NDArray nativeStep(NDManager step, KvCache cache, long[] tokens, NativeDecode nd, long[] lastRows,
+      boolean narrow, StepResult.Ops ops) {
+    int rows = tokens.length;
+    if (ops != null) ops.otherOps = step.getManagedArrays().size() + 1; // inputs, and the native call
+    int[] ids = new int[rows];
+    for (int i = 0; i < rows; i++) ids[i] = (int) tokens[i];
+    int[] last = new int[lastRows.length];
+    for (int i = 0; i < last.length; i++) last[i] = (int) lastRows[i];
+    ByteBuffer hidden = nativeDecoder.step(cache, ids, nd.positions, nd.tables, nd.width, last, nd.rope,
+        nd.ropeLength, NativeKernels.THREADS);
+    NDArray normed = JniUtils.createNdFromByteBuffer((PtNDManager) step, hidden, new Shape(last.length, weights.hidden()),
+        DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
+    if (ops != null) {
+      ops.layers = weights.layers().size();
+      ops.afterLayers = step.getManagedArrays().size(); // the wrapped output is no op
+    }
     return weights.lmHead().apply(normed, narrow); // (B, vocab)
   }
 
@@ -408,6 +495,31 @@ public final class DecoderModel implements AutoCloseable {
     for (int i = 0; i < d; i++) {
       // Each table covers its row's position: run() has looked up that slot (KvCache.blockOf) already.
       System.arraycopy(batch.blockTables()[seqs[i]], 0, tables, i * width, pos[i] / bs + 1);
+    }
+    return new NativeDecode(pos, tables, width, tablesOfRope, rope.length());
+  }
+
+  /**
+   * Every row of a step for {@link NativeDecoder}: its position and its sequence's block table (padded to the
+   * step's widest); null when the RoPE tables are not CPU fp32.
+   */
+  private NativeDecode nativeRows(KvCache cache, StepBatch batch, long[] positions) {
+    ByteBuffer[] tablesOfRope = rope.nativeTables();
+    if (tablesOfRope == null) return null;
+    int n = positions.length;
+    int width = 1;
+    int[] pos = new int[n];
+    for (int r = 0; r < n; r++) pos[r] = (int) positions[r];
+    int blockSize = cache.blockSize();
+    for (int r = 0; r < n; r++) width = Math.max(width, pos[r] / blockSize + 1);
+    int[] tables = new int[n * width];
+    int r = 0;
+    for (int bi = 0; bi < batch.size(); bi++) {
+      int[] table = batch.blockTables()[bi];
+      for (int t = 0; t < batch.tokens()[bi].length; t++, r++) {
+        // run() has looked up every row's slot (KvCache.slots): the table covers the row's position
+        System.arraycopy(table, 0, tables, r * width, pos[r] / blockSize + 1);
+      }
     }
     return new NativeDecode(pos, tables, width, tablesOfRope, rope.length());
   }
@@ -644,6 +756,7 @@ public final class DecoderModel implements AutoCloseable {
 
   @Override
   public void close() {
+    if (nativeDecoder != null) nativeDecoder.close();
     manager.close();
   }
 }

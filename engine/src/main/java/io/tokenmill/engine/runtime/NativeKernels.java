@@ -10,10 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
- * The engine's own CPU kernels, below DJL: {@code engine/src/main/native/decode_attention.c}, compiled at
- * build time into the jar ({@code engine/src/main/native/build.sh}) and loaded once per JVM. Today one
- * kernel: a decode step's attention for one layer straight on the paged KV cache ({@link
- * DecoderModel}, docs/PERFORMANCE.md "Native decode attention").
+ * The engine's own CPU kernels, below DJL: {@code engine/src/main/native/*.c}, compiled at
+ * build time into the jar ({@code engine/src/main/native/build.sh}) and loaded once per JVM: a decode step's
+ * attention for one layer straight on the paged KV cache ({@link #decodeAttention}), and a whole decode step's
+ * layers ({@link #decodeStep}, {@link NativeDecoder}); docs/PERFORMANCE.md "Native decode attention" and
+ * "Native decode layers".
  *
  * <p>System property {@value #PROPERTY}: {@code auto} (default) loads the library from the jar, {@code off}
  * keeps the engine on its DJL path, a file path loads that library. When the library is absent (a jar
@@ -104,6 +105,7 @@ public final class NativeKernels {
   static final int BAD_BUFFER = 3;
   static final int NO_MEMORY = 4;
   static final int BAD_SHAPE = 5;
+  static final int BAD_TOKEN = 6;
 
   /**
    * One layer of a decode step (every row one sequence's one new token): rotates the queries and the key
@@ -118,4 +120,45 @@ public final class NativeKernels {
   static native int decodeAttention(ByteBuffer grouped, ByteBuffer pool, ByteBuffer cos, ByteBuffer sin,
       ByteBuffer out, int[] positions, int[] tables, int rows, int kvHeads, int groupSize, int headDim,
       int numBlocks, int blockSize, int tableWidth, int ropeLength, int threads, int[] badRow);
+
+  /**
+   * A model's shape and the weights a decode step reads before its layers: the embedding (vocab, h) and the
+   * final norm weight (hp), fp32 direct buffers that must outlive the handle. Returns a handle for {@link
+   * #setProjection}, {@link #setQkNorm}, {@link #decodeStep} and {@link #freeDecoder}, or 0 when the shape is
+   * not one the kernels take (hp and head_dim multiples of 16) or a buffer is short.
+   */
+  static native long newDecoder(int layers, int vocab, int hidden, int paddedHidden, int kvHeads, int groupSize,
+      int headDim, int intermediate, float normConstant, float qkNormFloor, ByteBuffer embedding,
+      ByteBuffer finalNorm);
+
+  /**
+   * A layer's projection {@code which} (0 q/k/v, 1 o, 2 gate|up, 3 down, {@link DecoderWeights}' layouts):
+   * input-major column chunks (in, widths[c]) and the bias or null. Returns {@link #OK} or an error code.
+   */
+  static native int setProjection(long handle, int layer, int which, ByteBuffer[] chunks, int[] widths,
+      ByteBuffer bias);
+
+  /** Qwen3's q/k norm weight of a layer, (nKv, g + 2, hd) as {@link DecoderWeights} holds it. */
+  static native int setQkNorm(long handle, int layer, ByteBuffer weight);
+
+  /**
+   * Whether a decoder's projections are held as packed copies (layers of at most 8 MiB of weights: small
+   * models, whose steps are also split by sequence across threads).
+   */
+  static native boolean packsWeights(long handle);
+
+  /** Frees a handle of {@link #newDecoder}. */
+  static native void freeDecoder(long handle);
+
+  /**
+   * One step through every layer ({@link NativeDecoder}): {@code rows} new tokens (tokens, positions and block
+   * tables as in {@link #decodeAttention}; a prefill chunk is one row per token, each with its sequence's
+   * table), each layer's cache pool, the RoPE tables; writes the final-normed hidden rows {@code outRows}
+   * (each sequence's last) to {@code out} (outCount, hidden). Returns {@link #OK} or an
+   * error code with the row in {@code badRow[0]} for {@link #BAD_TOKEN}, {@link #BAD_BLOCK} and {@link
+   * #BAD_POSITION}, found before anything is written.
+   */
+  static native int decodeStep(long handle, ByteBuffer[] pools, ByteBuffer cos, ByteBuffer sin, ByteBuffer out,
+      int[] outRows, int outCount, int[] tokens, int[] positions, int[] tables, int rows, int numBlocks, int blockSize, int tableWidth,
+      int ropeLength, int threads, int[] badRow);
 }

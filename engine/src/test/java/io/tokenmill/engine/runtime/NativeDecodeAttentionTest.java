@@ -104,6 +104,7 @@ class NativeDecodeAttentionTest {
     int[][] tables = new int[b][perSeq];
     for (int i = 0; i < b; i++) for (int j = 0; j < perSeq; j++) tables[i][j] = ids.get(i * perSeq + j);
     List<float[][]> out = new ArrayList<>();
+    model.useNativeLayers(false); // this test is about the attention kernel alone (NativeDecodeLayersTest: the rest)
     try (KvCache cache = model.newKvCache(b * perSeq, blockSize, perSeq * blockSize)) {
       model.useNativeAttention(false);
       int[] starts = new int[b];
@@ -122,6 +123,7 @@ class NativeDecodeAttentionTest {
       }
     } finally {
       model.useNativeAttention(NativeKernels.available());
+      model.useNativeLayers(model.nativeDecoder() != null);
     }
     return out;
   }
@@ -160,6 +162,7 @@ class NativeDecodeAttentionTest {
     int[] next = new int[b];
     List<float[][]> out = new ArrayList<>();
     model.useNativeAttention(nativeAttention);
+    model.useNativeLayers(false); // the attention kernel's own mixed steps
     try (KvCache cache = model.newKvCache(b * perSeq, bs, perSeq * bs)) {
       for (int s = 0; s < steps; s++) {
         List<Integer> active = new ArrayList<>();
@@ -187,6 +190,7 @@ class NativeDecodeAttentionTest {
       }
     } finally {
       model.useNativeAttention(NativeKernels.available());
+      model.useNativeLayers(model.nativeDecoder() != null);
     }
     return out;
   }

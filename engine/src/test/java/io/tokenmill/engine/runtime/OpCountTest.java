@@ -31,6 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>With native decode attention ({@link NativeKernels}, the CPU default where the kernels are built), RoPE,
  * the slices, the cache write and attention (17 ops) are one kernel call and the array wrapping its output:
  * Qwen2 14, Qwen3 17.
+ *
+ * <p>With native decode layers ({@link NativeDecoder}, the CPU default over the kernels), a narrow step's
+ * embedding, layers and final norm are one kernel call: no DJL op inside the layers; outside them the call and
+ * the vocab head.
  */
 class OpCountTest {
 
@@ -39,27 +43,37 @@ class OpCountTest {
   @Test
   void tinyReasonerDecodeStepIssues29OpsPerLayer() {
     Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
-    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 1, false));
-    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 3, false));
+    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 1, false, false));
+    assertEquals(List.of(29L), decodeOpsPerLayer(dir, 3, false, false));
   }
 
   @Test
   void qwen3DecodeStepIssues32OpsPerLayer() throws Exception {
-    assertEquals(List.of(32L), decodeOpsPerLayer(qwen3(), 2, false));
+    assertEquals(List.of(32L), decodeOpsPerLayer(qwen3(), 2, false, false));
   }
 
   @Test
   void nativeDecodeAttentionLeaves14OpsPerQwen2Layer() {
     assumeTrue(NativeKernels.available(), NativeKernels.status());
     Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
-    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 1, true));
-    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 3, true));
+    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 1, true, false));
+    assertEquals(List.of(14L), decodeOpsPerLayer(dir, 3, true, false));
   }
 
   @Test
   void nativeDecodeAttentionLeaves17OpsPerQwen3Layer() throws Exception {
     assumeTrue(NativeKernels.available(), NativeKernels.status());
-    assertEquals(List.of(17L), decodeOpsPerLayer(qwen3(), 2, true));
+    assertEquals(List.of(17L), decodeOpsPerLayer(qwen3(), 2, true, false));
+  }
+
+  @Test
+  void nativeDecodeLayersLeaveNoOpsInTheLayersAndTwoOutside() throws Exception {
+    assumeTrue(NativeKernels.available(), NativeKernels.status());
+    Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
+    List<Long> other = new ArrayList<>();
+    assertEquals(List.of(0L), decodeOpsPerLayer(dir, 3, true, true, other));
+    assertEquals(List.of(0L), decodeOpsPerLayer(qwen3(), 2, true, true, other));
+    assertEquals(List.of(2L), other, "the native call and the vocab head's GEMM");
   }
 
   private Path qwen3() throws Exception {
@@ -83,11 +97,18 @@ class OpCountTest {
   }
 
   /** Distinct per-layer op counts over the decode steps of a greedy run of {@code batch} equal-length prompts. */
-  private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention) {
+  private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention, boolean nativeLayers) {
+    return decodeOpsPerLayer(dir, batch, nativeAttention, nativeLayers, new ArrayList<>());
+  }
+
+  /** ... with the distinct counts of ops outside the layers added to {@code otherOps}. */
+  private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention, boolean nativeLayers,
+      List<Long> otherOps) {
     ModelDir md = ModelDir.open(dir);
     try (DecoderModel model = DecoderModel.load(md.config(), dir, ComputeDevice.cpu())) {
       model.countOps(true);
       model.useNativeAttention(nativeAttention);
+      model.useNativeLayers(nativeLayers);
       List<int[]> prompts = new ArrayList<>();
       for (int b = 0; b < batch; b++) prompts.add(new int[] {10 + b, 20, 30, 40, 50});
       List<Long> perLayer = new ArrayList<>();
@@ -100,6 +121,7 @@ class OpCountTest {
         assertTrue(ops.otherOps() > 0);
         long n = ops.layerOps() / ops.layers();
         if (!perLayer.contains(n)) perLayer.add(n);
+        if (!otherOps.contains(ops.otherOps())) otherOps.add(ops.otherOps());
       });
       assertEquals(6, steps[0]);
       return perLayer;

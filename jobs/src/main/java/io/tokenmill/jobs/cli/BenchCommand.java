@@ -95,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
       boolean nativeAttention = m.model().nativeAttention();
       System.out.printf("decode attention: %s (native kernels: %s)%n",
           nativeAttention ? "native, on the paged cache" : "DJL ops with block gathers", NativeKernels.status());
+      boolean nativeLayers = m.model().nativeLayers();
+      System.out.printf("decode layers: %s%n", nativeLayers
+          ? "native, one call per step (steps up to " + m.model().nativeLayersMaxRows() + " token rows; wider: DJL ops)"
+          : "DJL ops (" + m.model().nativeLayersStatus() + ")");
       for (DecodeBenchmark.Mode mode : modes) { // warm-up
         DecodeBenchmark.run(m, mode, Math.min(2, batches[0]), Math.min(16, promptLen), 4, 1);
       }
@@ -140,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
       json.addProperty("device", dev.toString());
       json.addProperty("load_seconds", loadSeconds);
       json.addProperty("native_attention", nativeAttention);
+      json.addProperty("native_layers", nativeLayers);
       json.addProperty("prompt_len", promptLen);
       json.addProperty("gen", gen);
       json.addProperty("read_gb_s", roof.readBytesPerSecond() / 1e9);

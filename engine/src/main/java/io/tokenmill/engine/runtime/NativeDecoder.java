@@ -1,0 +1,172 @@
+package io.tokenmill.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.tokenmill.engine.model.ModelConfig;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * A model's layers as one native call per narrow step ({@link NativeKernels#decodeStep}): the kernels hold
+ * the addresses of the weights DJL loaded (no copy) and run embedding, every layer and the final norm of a
+ * step's new tokens (decodes, and prefill chunks batched with them); the vocab head and sampling stay in DJL. Built by
+ * {@link #of} only where every piece is plain fp32 on the CPU with the kernels loaded; the caller keeps
+ * the weights alive until {@link #close}.
+ */
+final class NativeDecoder implements AutoCloseable {
+
+  private final ModelConfig config;
+  private long handle;
+  private final int maxRows;
+
+  private NativeDecoder(ModelConfig config, long handle) {
+    this.config = config;
+    this.handle = handle;
+    this.maxRows = NativeKernels.packsWeights(handle) ? Integer.MAX_VALUE : UNPACKED_MAX_ROWS;
+  }
+
+  /**
+   * Most rows a step of a large model (unpacked weights) runs natively: up to here the kernels' GEMM, reading
+   * each weight in place once a step, beats libtorch's (Qwen2.5-0.5B fp32, 2 threads: batch 1 17.5 vs 11.6
+   * tok/s, batch 8 81 vs 53); at batch 32, compute-bound, MKL's packed GEMM wins (117 vs 84), so wider steps
+   * take the DJL path with native attention (docs/PERFORMANCE.md "Native decode layers").
+   */
+  static final int UNPACKED_MAX_ROWS = Integer.getInteger("tokenmill.native_layers_max_rows", 16);
+
+  /** The most rows a step may have to run here, at most {@code cap}. */
+  int maxRows(int cap) {
+    return Math.min(cap, maxRows);
+  }
+
+  /** Whether a step of {@code rows} token rows runs here rather than on the DJL path. */
+  boolean takes(int rows) {
+    return rows <= maxRows;
+  }
+
+  /**
+   * The native decoder for {@code weights}, or null with the reason in {@code why[0]}: kernels not usable on
+   * the device, projections held in fp16/bf16, sizes the kernels do not take, or a buffer DJL could not hand
+   * out (an array over 2 GiB).
+   */
+  static NativeDecoder of(ModelConfig c, DecoderWeights w, ComputeDevice device, String[] why) {
+    if (!NativeKernels.usableOn(device)) return refuse(why, "kernels " + NativeKernels.status() + ", device " + device);
+    if (w.embedding() == null || w.embedding().getDataType() != DataType.FLOAT32) {
+      return refuse(why, "the embedding is not fp32");
+    }
+    if (c.headDim() % 16 != 0) return refuse(why, "head_dim " + c.headDim() + " is not a multiple of 16");
+    for (DecoderWeights.Layer l : w.layers()) {
+      for (Projection p : new Projection[] {l.qkv(), l.o(), l.gateUp(), l.down()}) {
+        if (p.half() != null || p.bf16() != null || p.weights().isEmpty()) {
+          return refuse(why, "projections held in fp16/bf16");
+        }
+      }
+    }
+    long handle;
+    try {
+      handle = NativeKernels.newDecoder(c.numLayers(), c.vocabSize(), w.hidden(), w.paddedHidden(), c.numKvHeads(),
+          c.groupSize(), c.headDim(), c.intermediateSize(), w.normConstant(),
+          (float) Math.sqrt(c.headDim() * c.rmsNormEps()), buffer(w.embedding()), buffer(w.finalNorm()));
+    } catch (RuntimeException e) { // DJL hands out no direct buffer over 2 GiB
+      return refuse(why, "weights not addressable: " + e.getMessage());
+    }
+    if (handle == 0) return refuse(why, "shape refused by the kernels");
+    NativeDecoder d = new NativeDecoder(c, handle);
+    try {
+      for (int i = 0; i < w.layers().size(); i++) {
+        DecoderWeights.Layer l = w.layers().get(i);
+        Projection[] ps = {l.qkv(), l.o(), l.gateUp(), l.down()};
+        for (int which = 0; which < ps.length; which++) {
+          List<NDArray> chunks = ps[which].weights();
+          ByteBuffer[] bufs = new ByteBuffer[chunks.size()];
+          int[] widths = new int[chunks.size()];
+          for (int k = 0; k < bufs.length; k++) {
+            bufs[k] = buffer(chunks.get(k));
+            widths[k] = Math.toIntExact(chunks.get(k).getShape().get(1));
+          }
+          NDArray bias = ps[which].bias();
+          int rc = NativeKernels.setProjection(handle, i, which, bufs, widths, bias == null ? null : buffer(bias));
+          if (rc != NativeKernels.OK) {
+            d.close();
+            return refuse(why, "layer " + i + " projection " + which + " refused (code " + rc + ")");
+          }
+        }
+        if (l.qkNorm() != null && NativeKernels.setQkNorm(handle, i, buffer(l.qkNorm())) != NativeKernels.OK) {
+          d.close();
+          return refuse(why, "layer " + i + " q/k norm refused");
+        }
+      }
+    } catch (RuntimeException e) {
+      d.close();
+      return refuse(why, "weights not addressable: " + e.getMessage());
+    }
+    return d;
+  }
+
+  private static NativeDecoder refuse(String[] why, String reason) {
+    why[0] = reason;
+    return null;
+  }
+
+  private static ByteBuffer buffer(NDArray a) {
+    if (a.getDataType() != DataType.FLOAT32) throw new IllegalStateException(a.getDataType() + " array");
+    return JniUtils.getByteBuffer((PtNDArray) a, true);
+  }
+
+  /**
+   * Runs one step's layers: row r is token {@code tokens[r]} at {@code positions[r]} with its block table at
+   * {@code tables[r · width]} (a prefill chunk is several rows of one sequence). Returns a buffer holding the
+   * final-normed hidden rows {@code outRows} (outRows.length, hidden), valid until this thread's next step.
+   *
+   * @throws IllegalStateException naming the row for a bad token, block id or position
+   */
+  ByteBuffer step(KvCache cache, int[] tokens, int[] positions, int[] tables, int width, int[] outRows,
+      ByteBuffer[] rope, int ropeLength, int threads) {
+    if (handle == 0) throw new IllegalStateException("native decoder closed");
+    int rows = tokens.length;
+    ByteBuffer out = output((long) outRows.length * config.hiddenSize() * Float.BYTES);
+    ByteBuffer[] pools = new ByteBuffer[config.numLayers()];
+    for (int l = 0; l < pools.length; l++) pools[l] = cache.nativePool(l);
+    int[] badRow = {-1};
+    int rc = NativeKernels.decodeStep(handle, pools, rope[0], rope[1], out, outRows, outRows.length, tokens, positions, tables, rows,
+        cache.numBlocks(), cache.blockSize(), width, ropeLength, threads, badRow);
+    if (rc != NativeKernels.OK) {
+      int r = badRow[0];
+      throw new IllegalStateException("native decode step failed at row " + r + ": " + switch (rc) {
+        case NativeKernels.BAD_TOKEN -> "token id " + tokens[Math.max(0, r)] + " outside vocab [0, "
+            + config.vocabSize() + ")";
+        case NativeKernels.BAD_BLOCK -> "a block id outside the cache's " + cache.numBlocks() + " blocks";
+        case NativeKernels.BAD_POSITION -> "position " + positions[Math.max(0, r)]
+            + " outside its block table or the RoPE tables (" + ropeLength + ")";
+        case NativeKernels.BAD_BUFFER -> "a buffer smaller than its shape";
+        case NativeKernels.NO_MEMORY -> "no memory for the step's activations";
+        default -> "bad shape (code " + rc + ")";
+      });
+    }
+    return out;
+  }
+
+  /** One direct output buffer per thread, reused by every step (the vocab head reads it at once). */
+  private static final ThreadLocal<ByteBuffer> OUTPUT = new ThreadLocal<>();
+
+  private static ByteBuffer output(long bytes) {
+    ByteBuffer buf = OUTPUT.get();
+    if (buf == null || buf.capacity() < bytes) {
+      long size = Math.max(bytes, buf == null ? 0 : 2L * buf.capacity());
+      buf = ByteBuffer.allocateDirect((int) Math.min(Integer.MAX_VALUE, size + 64)).alignedSlice(64)
+          .order(ByteOrder.nativeOrder());
+      OUTPUT.set(buf);
+    }
+    return buf;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (handle != 0) {
+      NativeKernels.freeDecoder(handle);
+      handle = 0;
+    }
+  }
+}
