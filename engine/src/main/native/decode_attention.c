@@ -274,7 +274,7 @@ static int run_part(void *arg, int part) {
   return run_items(P->L, P->bounds[part], P->bounds[part + 1]);
 }
 
-static int run_layer(const layer_t *L, int threads) {
+static int run_layer(const layer_t *L, int threads, long spinNs) {
   write_keys_values(L);
   int items = L->rows * L->nKv;
   long keys = 0;
@@ -295,7 +295,7 @@ static int run_layer(const layer_t *L, int threads) {
     P.bounds[p] = item;
   }
   P.bounds[parts] = items;
-  return tm_run_parts(parts, run_part, &P);
+  return tm_run_parts(parts, run_part, &P, spinNs);
 }
 
 int tm_check_rows(const int *positions, const int *tables, int rows, int numBlocks, int blockSize, int tableWidth,
@@ -317,13 +317,13 @@ int tm_check_rows(const int *positions, const int *tables, int rows, int numBloc
 
 int tm_decode_attention(const float *grouped, float *pool, const float *cos, const float *sin, float *out,
     const int *positions, const int *tables, int rows, int nKv, int g, int hd, int numBlocks, int blockSize,
-    int tableWidth, int ropeLength, int threads, int *badRow) {
+    int tableWidth, int ropeLength, int threads, long spinNs, int *badRow) {
   int maxCtx;
   int rc = tm_check_rows(positions, tables, rows, numBlocks, blockSize, tableWidth, ropeLength, &maxCtx, badRow);
   if (rc != OK) return rc;
   layer_t L = {grouped, cos, sin, pool, out, positions, tables, rows, nKv, g, hd, numBlocks, blockSize, tableWidth,
       maxCtx};
-  return run_layer(&L, threads);
+  return run_layer(&L, threads, spinNs);
 }
 
 /*
@@ -358,7 +358,7 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeAtte
   int rc = NO_MEMORY;
   if (positions != NULL && tables != NULL) {
     rc = tm_decode_attention(grouped, pool, cos, sin, out, positions, tables, rows, nKv, g, hd, numBlocks,
-        blockSize, tableWidth, ropeLength, threads, &badRow);
+        blockSize, tableWidth, ropeLength, threads, 0, &badRow); /* between libtorch ops: no spinning */
   }
   if (tables != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jtables, tables, JNI_ABORT);
   if (positions != NULL) (*env)->ReleasePrimitiveArrayCritical(env, jpositions, positions, JNI_ABORT);

@@ -197,7 +197,7 @@ static void project(const proj_t *p, int M, const float *x, size_t ldx, float *y
   if (parts == 1) {
     gemm_part(&G, 0);
   } else {
-    tm_run_parts(parts, gemm_part, &G);
+    tm_run_parts(parts, gemm_part, &G, TM_STEP_SPIN_NS);
   }
 }
 
@@ -318,7 +318,7 @@ static int run_rows(const step_t *S, int r0, int r1, int o0, int o1, int threads
     project(&L->qkv, rows, a, hp, grouped, qkvOut, NULL, 0, threads);
     if (L->qkNorm != NULL) qk_norm(grouped, rows, nKv, g, hd, m->qkFloor, L->qkNorm);
     int rc = tm_decode_attention(grouped, S->pools[l], S->cos, S->sin, attn, positions, tables, rows, nKv, g, hd,
-        S->numBlocks, S->blockSize, S->tableWidth, S->ropeLength, threads, badRow);
+        S->numBlocks, S->blockSize, S->tableWidth, S->ropeLength, threads, TM_STEP_SPIN_NS, badRow);
     if (rc != OK) {
       if (*badRow >= 0) *badRow += r0;
       return rc;
@@ -411,7 +411,7 @@ static int decode_step(const step_t *S, int threads, int *badRow) {
   P.seqBounds[parts] = S->outCount;
   free(cost);
   for (int p = 0; p < parts; p++) P.badRow[p] = -1;
-  rc = tm_run_parts(parts, run_split_part, &P);
+  rc = tm_run_parts(parts, run_split_part, &P, TM_STEP_SPIN_NS);
   for (int p = 0; p < parts && rc != OK; p++) {
     if (P.badRow[p] >= 0) {
       *badRow = P.badRow[p];

@@ -67,23 +67,30 @@ static inline __attribute__((always_inline)) v16 exp16_nonpositive(v16 x) {
 }
 
 /*
- * Runs fn(arg, part) for part in [0, parts): part 0 on the calling thread, the others on parked helper
- * threads (started on first use, at most TM_MAX_PARTS - 1). When another thread's call holds the helpers,
- * every part runs on the caller, in order. Returns the first non-OK result in part order.
+ * Runs fn(arg, part) for part in [0, parts): part 0 on the calling thread, the others on helper threads
+ * (started on first use, at most TM_MAX_PARTS - 1) or, when no helper has started one by the time the caller
+ * is free, on the caller. When another thread's call holds the helpers, every part runs on the caller, in
+ * order. Afterwards the helpers spin for spinNs before they park (0: park at once). Returns the first non-OK
+ * result in part order.
  */
 #define TM_MAX_PARTS 16
 typedef int (*tm_part_fn)(void *arg, int part);
-int tm_run_parts(int parts, tm_part_fn fn, void *arg);
+int tm_run_parts(int parts, tm_part_fn fn, void *arg, long spinNs);
+
+/* How long helpers wait for the next hand-off inside a native step (decode_layers.c): about one step of a
+ * small model; the calls between libtorch ops (the DJL path's attention) spin not at all. */
+#define TM_STEP_SPIN_NS 2000000L
 
 /* Checks every row's position against the RoPE and block tables and its block ids against the pool; the
  * longest context in *maxCtx, the first bad row in *badRow (decode_attention.c). */
 int tm_check_rows(const int *positions, const int *tables, int rows, int numBlocks, int blockSize, int tableWidth,
     int ropeLength, int *maxCtx, int *badRow);
 
-/* One layer's decode attention on the paged cache, checked first (decode_attention.c). */
+/* One layer's decode attention on the paged cache, checked first (decode_attention.c); spinNs as in
+ * tm_run_parts. */
 int tm_decode_attention(const float *grouped, float *pool, const float *cos, const float *sin, float *out,
     const int *positions, const int *tables, int rows, int nKv, int g, int hd, int numBlocks, int blockSize,
-    int tableWidth, int ropeLength, int threads, int *badRow);
+    int tableWidth, int ropeLength, int threads, long spinNs, int *badRow);
 
 /* Whether a direct buffer is at least `bytes` long; its address in *address. */
 #include <jni.h>

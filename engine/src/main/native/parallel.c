@@ -4,17 +4,17 @@
  * so a helper the OS has not scheduled yet costs nothing but the wake-up call, and the caller waits only for
  * parts a helper is running.
  *
- * Between calls a helper spins for SPIN_NS before it parks, and the caller spins while a helper finishes: on a
- * VM, waking a parked thread (a futex and an interrupt to an idle virtual CPU) took ~50-100 µs per hand-off
- * here, and a decode step of a small model hands off once every ~2 ms (docs/PERFORMANCE.md).
+ * After a call that asks for it (spinNs), a helper spins that long before it parks, and the caller spins while
+ * a helper finishes: on a VM, waking a parked thread (a futex and an interrupt to an idle virtual CPU) took
+ * ~50-100 µs per hand-off here, and a decode step of a small model hands off once every ~2 ms
+ * (docs/PERFORMANCE.md). Calls between libtorch ops (a large model's attention) ask for none: a spinning
+ * helper would take the core from libtorch's own threads.
  */
 #include <pthread.h>
 #include <time.h>
 
 #include "kernels.h"
 
-/* How long a helper keeps looking for the next call before it parks (its core is otherwise idle). */
-#define SPIN_NS 2000000L
 /* How long the caller spins on a helper's part before it sleeps. */
 #define WAIT_SPIN_NS 20000000L
 
@@ -32,6 +32,7 @@ static unsigned char claimed[TM_MAX_PARTS];
 static tm_part_fn job_fn;
 static void *job_arg;
 static int results[TM_MAX_PARTS];
+static long job_spin_ns;
 
 static long now_ns(void) {
   struct timespec t;
@@ -55,11 +56,12 @@ static int claim(int p) {
 static void *helper(void *arg) {
   int part = (int) (intptr_t) arg;
   long seen = 0;
+  long spin = 0; /* the last call's spinNs */
   for (;;) {
     long start = now_ns();
-    for (int i = 1; __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++) {
+    for (int i = 1; spin > 0 && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++) {
       relax();
-      if ((i & 255) == 0 && now_ns() - start > SPIN_NS) break;
+      if ((i & 255) == 0 && now_ns() - start > spin) break;
     }
     pthread_mutex_lock(&mu);
     while (generation == seen) {
@@ -68,6 +70,7 @@ static void *helper(void *arg) {
       sleepers--;
     }
     seen = generation;
+    spin = job_spin_ns;
     if (!claim(part)) {
       pthread_mutex_unlock(&mu);
       continue;
@@ -85,7 +88,7 @@ static void *helper(void *arg) {
   return NULL;
 }
 
-int tm_run_parts(int parts, tm_part_fn fn, void *arg) {
+int tm_run_parts(int parts, tm_part_fn fn, void *arg, long spinNs) {
   if (parts > TM_MAX_PARTS) parts = TM_MAX_PARTS;
   int rc = OK;
   if (parts <= 1 || pthread_mutex_trylock(&pool_lock) != 0) {
@@ -109,6 +112,7 @@ int tm_run_parts(int parts, tm_part_fn fn, void *arg) {
   job_fn = fn;
   job_arg = arg;
   job_parts = parts;
+  job_spin_ns = spinNs;
   parts_done = 0;
   claimed[0] = 1;
   __atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
