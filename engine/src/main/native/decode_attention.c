@@ -183,19 +183,6 @@ static inline void rotate(const float *x, const float *c, const float *s, int hd
   for (int i = 0; i < hd; i++) y[i] = x[i] * c[i] + x[hd - 1 - i] * s[i];
 }
 
-static __thread float *scratch;
-static __thread size_t scratch_floats;
-
-static float *scratch_for(size_t floats) {
-  if (floats > scratch_floats) {
-    float *grown = realloc(scratch, floats * sizeof(float));
-    if (grown == NULL) return NULL;
-    scratch = grown;
-    scratch_floats = floats;
-  }
-  return scratch;
-}
-
 /* One layer's decode attention, checked: what every work item reads. */
 typedef struct {
   const float *grouped, *cos, *sin;
@@ -227,7 +214,7 @@ static void write_keys_values(const layer_t *L) {
  * over the row's positions [0, pos] (keys and values written by write_keys_values). */
 static int run_items(const layer_t *L, int begin, int end) {
   int g = L->g, hd = L->hd, bs = L->blockSize;
-  float *q = scratch_for((size_t) g * hd + (size_t) g * L->maxCtx);
+  float *q = tm_scratch(TM_SCRATCH_ATTENTION, (size_t) g * hd + (size_t) g * L->maxCtx);
   if (q == NULL) return NO_MEMORY;
   float *scores = q + (size_t) g * hd;
   size_t headBlocks = (size_t) L->nKv * L->numBlocks;

@@ -269,19 +269,6 @@ KERNEL static void silu_mul(float *act, int rows, int inter) {
 
 /* ---- the step ---- */
 
-static __thread float *work;
-static __thread size_t work_floats;
-
-static float *work_for(size_t floats) {
-  if (floats > work_floats) {
-    float *grown = realloc(work, floats * sizeof(float));
-    if (grown == NULL) return NULL;
-    work = grown;
-    work_floats = floats;
-  }
-  return work;
-}
-
 /* A step's inputs (rows in sequence order; outRows[i] is sequence i's last row). */
 typedef struct {
   const model_t *m;
@@ -299,7 +286,7 @@ static int run_rows(const step_t *S, int r0, int r1, int o0, int o1, int threads
   int hp = m->hp, nKv = m->nKv, g = m->g, hd = m->hd, inter = m->inter;
   int qkvOut = nKv * (g + 2) * hd, attnWidth = nKv * g * hd;
   size_t perRow = 2 * (size_t) hp + qkvOut + attnWidth + 2 * (size_t) inter;
-  float *x = work_for(perRow * rows);
+  float *x = tm_scratch(TM_SCRATCH_STEP, perRow * rows);
   if (x == NULL) return NO_MEMORY;
   float *a = x + (size_t) rows * hp;
   float *grouped = a + (size_t) rows * hp;

@@ -77,6 +77,11 @@ static inline __attribute__((always_inline)) v16 exp16_nonpositive(v16 x) {
 typedef int (*tm_part_fn)(void *arg, int part);
 int tm_run_parts(int parts, tm_part_fn fn, void *arg, long spinNs);
 
+/* This thread's scratch buffer `slot` (TM_SCRATCH_*), at least `floats` long, grown on demand and kept for
+ * the thread's next call; NULL on no memory (parallel.c). */
+enum { TM_SCRATCH_ATTENTION = 0, TM_SCRATCH_STEP = 1, TM_SCRATCH_SLOTS = 2 };
+float *tm_scratch(int slot, size_t floats);
+
 /* How long helpers wait for the next hand-off inside a native step (decode_layers.c): about one step of a
  * small model; the calls between libtorch ops (the DJL path's attention) spin not at all. */
 #define TM_STEP_SPIN_NS 2000000L

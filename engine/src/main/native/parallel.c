@@ -11,6 +11,7 @@
  * helper would take the core from libtorch's own threads.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "kernels.h"
@@ -44,6 +45,19 @@ static inline void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+static __thread float *scratch[TM_SCRATCH_SLOTS];
+static __thread size_t scratch_floats[TM_SCRATCH_SLOTS];
+
+float *tm_scratch(int slot, size_t floats) {
+  if (floats > scratch_floats[slot]) {
+    float *grown = realloc(scratch[slot], floats * sizeof(float));
+    if (grown == NULL) return NULL;
+    scratch[slot] = grown;
+    scratch_floats[slot] = floats;
+  }
+  return scratch[slot];
 }
 
 /* Claims part p of the current call (mu held): whether the caller may run it. */

@@ -15,7 +15,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 import io.tokenmill.engine.weights.Checkpoint;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
@@ -531,14 +530,7 @@ public final class DecoderModel implements AutoCloseable {
   private static final ThreadLocal<ByteBuffer> ATTENTION_OUTPUT = new ThreadLocal<>();
 
   private static ByteBuffer attentionOutput(long bytes) {
-    ByteBuffer buf = ATTENTION_OUTPUT.get();
-    if (buf == null || buf.capacity() < bytes) {
-      long size = Math.max(bytes, buf == null ? 0 : 2L * buf.capacity());
-      buf = ByteBuffer.allocateDirect((int) Math.min(Integer.MAX_VALUE, size + 64)).alignedSlice(64)
-          .order(ByteOrder.nativeOrder());
-      ATTENTION_OUTPUT.set(buf);
-    }
-    return buf;
+    return ThreadBuffers.atLeast(ATTENTION_OUTPUT, bytes);
   }
 
   /**

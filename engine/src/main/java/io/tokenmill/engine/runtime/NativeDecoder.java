@@ -6,7 +6,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.tokenmill.engine.model.ModelConfig;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -152,14 +151,7 @@ final class NativeDecoder implements AutoCloseable {
   private static final ThreadLocal<ByteBuffer> OUTPUT = new ThreadLocal<>();
 
   private static ByteBuffer output(long bytes) {
-    ByteBuffer buf = OUTPUT.get();
-    if (buf == null || buf.capacity() < bytes) {
-      long size = Math.max(bytes, buf == null ? 0 : 2L * buf.capacity());
-      buf = ByteBuffer.allocateDirect((int) Math.min(Integer.MAX_VALUE, size + 64)).alignedSlice(64)
-          .order(ByteOrder.nativeOrder());
-      OUTPUT.set(buf);
-    }
-    return buf;
+    return ThreadBuffers.atLeast(OUTPUT, bytes);
   }
 
   @Override

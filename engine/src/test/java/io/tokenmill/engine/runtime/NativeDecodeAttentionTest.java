@@ -158,41 +158,16 @@ class NativeDecodeAttentionTest {
     int perSeq = (Arrays.stream(prompts).mapToInt(p -> p.length).max().orElseThrow() + steps) / bs + 2;
     int[][] tables = new int[b][perSeq];
     for (int i = 0; i < b; i++) for (int j = 0; j < perSeq; j++) tables[i][j] = j * b + (b - 1 - i); // interleaved
-    int[] fed = new int[b];
-    int[] next = new int[b];
-    List<float[][]> out = new ArrayList<>();
+    int[] joins = new int[b];
+    for (int i = 0; i < b; i++) joins[i] = 3 * i;
     model.useNativeAttention(nativeAttention);
     model.useNativeLayers(false); // the attention kernel's own mixed steps
     try (KvCache cache = model.newKvCache(b * perSeq, bs, perSeq * bs)) {
-      for (int s = 0; s < steps; s++) {
-        List<Integer> active = new ArrayList<>();
-        for (int i = 0; i < b; i++) if (s >= 3 * i) active.add(i);
-        int[][] t = new int[active.size()][];
-        int[] starts = new int[active.size()];
-        int[][] tokens = new int[active.size()][];
-        for (int j = 0; j < active.size(); j++) {
-          int i = active.get(j);
-          t[j] = tables[i];
-          starts[j] = fed[i];
-          tokens[j] = fed[i] < prompts[i].length
-              ? Arrays.copyOfRange(prompts[i], fed[i], Math.min(prompts[i].length, fed[i] + 5))
-              : new int[] {next[i]};
-        }
-        try (StepResult r = model.forward(cache, new StepBatch(t, starts, tokens))) {
-          out.add(r.toFloatArrays());
-          int[] ids = r.argmax();
-          for (int j = 0; j < active.size(); j++) {
-            int i = active.get(j);
-            fed[i] += tokens[j].length;
-            next[i] = ids[j];
-          }
-        }
-      }
+      return StaggeredSteps.run(model, cache, prompts, tables, joins, 5, steps);
     } finally {
       model.useNativeAttention(NativeKernels.available());
       model.useNativeLayers(model.nativeDecoder() != null);
     }
-    return out;
   }
 
   @Test

@@ -99,41 +99,16 @@ class NativeDecodeLayersTest {
     Collections.shuffle(ids, new Random(11));
     int[][] tables = new int[b][perSeq];
     for (int i = 0; i < b; i++) for (int j = 0; j < perSeq; j++) tables[i][j] = ids.get(i * perSeq + j);
-    int[] fed = new int[b];
-    int[] next = new int[b];
-    List<float[][]> out = new ArrayList<>();
+    int[] joins = new int[b];
+    for (int i = 0; i < b; i++) joins[i] = i / 4;
     model.useNativeAttention(nativeOn);
     model.useNativeLayers(nativeOn);
     try (KvCache cache = model.newKvCache(b * perSeq, bs, perSeq * bs)) {
-      for (int s = 0; s < steps; s++) {
-        List<Integer> active = new ArrayList<>();
-        for (int i = 0; i < b; i++) if (s >= i / 4) active.add(i);
-        int[][] t = new int[active.size()][];
-        int[] starts = new int[active.size()];
-        int[][] tokens = new int[active.size()][];
-        for (int j = 0; j < active.size(); j++) {
-          int i = active.get(j);
-          t[j] = tables[i];
-          starts[j] = fed[i];
-          tokens[j] = fed[i] < prompts[i].length
-              ? Arrays.copyOfRange(prompts[i], fed[i], Math.min(prompts[i].length, fed[i] + 6))
-              : new int[] {next[i]};
-        }
-        try (StepResult r = model.forward(cache, new StepBatch(t, starts, tokens))) {
-          out.add(r.toFloatArrays());
-          int[] chosen = r.argmax();
-          for (int j = 0; j < active.size(); j++) {
-            int i = active.get(j);
-            fed[i] += tokens[j].length;
-            next[i] = chosen[j];
-          }
-        }
-      }
+      return StaggeredSteps.run(model, cache, prompts, tables, joins, 6, steps);
     } finally {
       model.useNativeAttention(NativeKernels.available());
       model.useNativeLayers(model.nativeDecoder() != null);
     }
-    return out;
   }
 
   @Test
