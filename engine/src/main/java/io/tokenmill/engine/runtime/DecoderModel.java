@@ -42,7 +42,7 @@ public final class DecoderModel implements AutoCloseable {
   private volatile boolean countOps;
   /** Decode steps run attention in {@link NativeKernels} (CPU fp32 only); see {@link #useNativeAttention}. */
   private volatile boolean nativeAttention;
-  /** Decode steps' layers as one native call ({@link NativeDecoder}); null where they cannot run (see {@link #nativeLayersStatus}). */
+  /** Narrow steps' layers as one native call ({@link NativeDecoder}); null where they cannot run (see {@link #nativeLayersStatus}). */
   private final NativeDecoder nativeDecoder;
   private final String nativeLayersStatus;
   private volatile boolean nativeLayers;
@@ -66,12 +66,12 @@ public final class DecoderModel implements AutoCloseable {
   public static final String NATIVE_LAYERS = "tokenmill.native_layers";
 
   /**
-   * Whether decode steps (every sequence one new token) run all their layers — embedding, norms, the four
-   * projections, attention, SiLU, residuals, final norm — as one native call ({@link NativeDecoder}), the vocab
-   * head and sampling staying in DJL; on by default where it can run: the native attention's conditions,
-   * plus every projection plain fp32 (not the fp16/bf16 copies of {@code cpu-f16} / {@code cpu-bf16}) and
-   * head_dim a multiple of 16. Needs {@link #useNativeAttention} on. Steps with prefill chunks take the DJL
-   * path (with native attention for their single-token rows).
+   * Whether narrow steps (up to {@link #nativeLayersMaxRows} token rows: decodes and the prompt chunks batched
+   * with them) run all their layers — embedding, norms, the four projections, attention, SiLU, residuals,
+   * final norm — as one native call ({@link NativeDecoder}), the vocab head and sampling staying in DJL; on by
+   * default where it can run: the native attention's conditions, plus every projection plain fp32 (not the
+   * fp16/bf16 copies of {@code cpu-f16} / {@code cpu-bf16}) and head_dim a multiple of 16. Needs {@link
+   * #useNativeAttention} on. Wider steps take the DJL path (with native attention for their single-token rows).
    *
    * @throws IllegalStateException when asked to turn it on where it cannot run
    */
@@ -80,7 +80,7 @@ public final class DecoderModel implements AutoCloseable {
     nativeLayers = on;
   }
 
-  /** Whether decode steps run their layers natively ({@link #useNativeLayers}, and native attention on). */
+  /** Whether narrow steps run their layers natively ({@link #useNativeLayers}, and native attention on). */
   public boolean nativeLayers() {
     return nativeLayers && nativeAttention;
   }
