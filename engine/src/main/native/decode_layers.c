@@ -36,6 +36,7 @@ typedef struct {
   float normConstant, qkFloor;
   const float *embedding, *finalNorm;
   layer_w *L;
+  proj_t head; /* the vocab head (h, vocab); head.w NULL until set: the caller then multiplies in DJL */
 } model_t;
 
 /* ---- GEMM: y = x · W (+ bias) (+ add), W input-major, 4 rows × 64 columns at a time ---- */
@@ -277,7 +278,28 @@ typedef struct {
   float *out;
   const int *outRows, *tokens, *positions, *tables;
   int outCount, rows, numBlocks, blockSize, tableWidth, ropeLength;
+  float *logits; /* (outCount, vocab), or NULL: hidden rows only */
+  int *argmax; /* per output row: the first maximum's id (with logits) */
+  float *max; /* per output row: the maximum, NaN when any logit is NaN (with logits) */
 } step_t;
+
+/* Row maxima and the first id holding each (lowest id on ties), as torch's max and argmax: NaN wins (the
+ * first NaN's id); all -Infinity gives id 0. The greedy choice and its finiteness check, in one pass. */
+KERNEL static void greedy_rows(const float *logits, int rows, int vocab, int *argmax, float *max) {
+  for (int r = 0; r < rows; r++) {
+    const float *x = logits + (size_t) r * vocab;
+    float best = x[0];
+    int at = 0;
+    for (int i = 1; i < vocab && best == best; i++) {
+      if (x[i] > best || x[i] != x[i]) {
+        best = x[i];
+        at = i;
+      }
+    }
+    argmax[r] = at;
+    max[r] = best;
+  }
+}
 
 /* Every layer for rows [r0, r1) — whole sequences, o0..o1 of them — with `threads` for each op. */
 static int run_rows(const step_t *S, int r0, int r1, int o0, int o1, int threads, int *badRow) {
@@ -319,6 +341,11 @@ static int run_rows(const step_t *S, int r0, int r1, int o0, int o1, int threads
   for (int i = o0; i < o1; i++) {
     unit_rows(x + (size_t) (S->outRows[i] - r0) * hp, hp, 1, hp, 1e-30f, m->finalNorm, S->out + (size_t) i * m->h,
         m->h, m->h);
+  }
+  if (S->logits != NULL) {
+    float *logits = S->logits + (size_t) o0 * m->vocab;
+    project(&m->head, o1 - o0, S->out + (size_t) o0 * m->h, m->h, logits, m->vocab, NULL, 0, threads);
+    greedy_rows(logits, o1 - o0, m->vocab, S->argmax + o0, S->max + o0);
   }
   return OK;
 }
@@ -380,9 +407,10 @@ static int decode_step(const step_t *S, int threads, int *badRow) {
   long total = 0;
   long *cost = malloc(sizeof(long) * (size_t) S->outCount);
   if (cost == NULL) return NO_MEMORY;
+  long headMacs = S->logits == NULL ? 0 : (long) m->h * m->vocab;
   for (int i = 0; i < S->outCount; i++) {
     int first = i == 0 ? 0 : S->outRows[i - 1] + 1;
-    cost[i] = 0;
+    cost[i] = headMacs;
     for (int r = first; r <= S->outRows[i]; r++) cost[i] += layerMacs * m->layers + kvPerKey * (S->positions[r] + 1);
     total += cost[i];
   }
@@ -433,6 +461,9 @@ static void free_model(model_t *m) {
     }
     free(m->L);
   }
+  free(m->head.w);
+  free(m->head.width);
+  free(m->head.packed);
   free(m);
 }
 
@@ -458,19 +489,21 @@ JNIEXPORT jlong JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_newDecode
     free(m);
     return 0;
   }
-  *m = (model_t) {layers, vocab, h, hp, nKv, g, hd, inter, normConstant, qkFloor, embedding, finalNorm, m->L};
+  *m = (model_t) {layers, vocab, h, hp, nKv, g, hd, inter, normConstant, qkFloor, embedding, finalNorm, m->L, {0}};
   return (jlong) (intptr_t) m;
 }
 
-/* Projection `which` (0 qkv, 1 o, 2 gate|up, 3 down) of a layer: its input-major chunks (in, widths[c]) and
- * bias (out) or null. Returns OK or BAD_SHAPE / BAD_BUFFER / NO_MEMORY. */
+/* Projection `which` (0 qkv, 1 o, 2 gate|up, 3 down) of a layer, or 4: the vocab head (h, vocab; layer 0, no
+ * bias): its input-major chunks (in, widths[c]) and bias (out) or null. Returns OK or BAD_SHAPE / BAD_BUFFER /
+ * NO_MEMORY. */
 JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_setProjection(JNIEnv *env, jclass cls,
     jlong handle, jint layer, jint which, jobjectArray jchunks, jintArray jwidths, jobject jbias) {
   (void) cls;
   model_t *m = (model_t *) (intptr_t) handle;
-  if (m == NULL || layer < 0 || layer >= m->layers || which < 0 || which > 3) return BAD_SHAPE;
+  if (m == NULL || layer < 0 || layer >= m->layers || which < 0 || which > 4) return BAD_SHAPE;
+  if (which == 4 && (layer != 0 || jbias != NULL)) return BAD_SHAPE;
   int qkvOut = m->nKv * (m->g + 2) * m->hd, attnWidth = m->nKv * m->g * m->hd;
-  int ins[] = {m->hp, attnWidth, m->hp, m->inter}, outs[] = {qkvOut, m->hp, 2 * m->inter, m->hp};
+  int ins[] = {m->hp, attnWidth, m->hp, m->inter, m->h}, outs[] = {qkvOut, m->hp, 2 * m->inter, m->hp, m->vocab};
   int in = ins[which], out = outs[which];
   int chunks = (*env)->GetArrayLength(env, jchunks);
   if (chunks <= 0 || (*env)->GetArrayLength(env, jwidths) != chunks) return BAD_SHAPE;
@@ -502,12 +535,12 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_setProject
     return rc;
   }
   proj_t *p = which == 0 ? &m->L[layer].qkv : which == 1 ? &m->L[layer].o : which == 2 ? &m->L[layer].gateUp
-      : &m->L[layer].down;
+      : which == 3 ? &m->L[layer].down : &m->head;
   free(p->w);
   free(p->width);
   free(p->packed);
   *p = (proj_t) {in, out, chunks, w, width, bias, NULL};
-  if (packs(m)) {
+  if (packs(m) && (which != 4 || (long) in * out * (long) sizeof(float) <= SPLIT_BY_SEQUENCE_WEIGHT_BYTES)) {
     p->packed = pack(p);
     if (p->packed == NULL) return NO_MEMORY;
   }
@@ -545,14 +578,17 @@ JNIEXPORT void JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_freeDecode
 /*
  * One step through every layer: rows new tokens (tokens, positions, block tables as in decodeAttention; a
  * sequence's prefill chunk is several rows), the layers' cache pools, RoPE tables; writes the final-normed
- * hidden rows outRows[0..outCount) (each sequence's last row) to out (outCount, h). Returns OK or an error code, with the offending row in badRow[0] for BAD_TOKEN, BAD_BLOCK and
- * BAD_POSITION (checked before anything is written: tokens first, block tables before layer 0's cache write).
+ * hidden rows outRows[0..outCount) (each sequence's last row) to out (outCount, h). With jlogits (and the vocab
+ * head set), also their logits (outCount, vocab) to jlogits, and each one's greedy id and maximum to jargmax
+ * and jmax (greedy_rows). Returns OK or an error code, with the offending row in badRow[0] for BAD_TOKEN,
+ * BAD_BLOCK and BAD_POSITION (checked before anything is written: tokens first, block tables before layer 0's
+ * cache write).
  */
 JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeStep(JNIEnv *env, jclass cls,
     jlong handle, jobjectArray jpools, jobject jcos, jobject jsin, jobject jout, jintArray joutRows, jint outCount,
     jintArray jtokens,
     jintArray jpositions, jintArray jtables, jint rows, jint numBlocks, jint blockSize, jint tableWidth,
-    jint ropeLength, jint threads, jintArray jbadRow) {
+    jint ropeLength, jint threads, jobject jlogits, jintArray jargmax, jfloatArray jmax, jintArray jbadRow) {
   (void) cls;
   const model_t *m = (const model_t *) (intptr_t) handle;
   if (m == NULL || rows <= 0 || outCount <= 0 || numBlocks <= 0 || blockSize <= 0 || tableWidth <= 0 || ropeLength <= 0) {
@@ -569,11 +605,16 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeStep
       || (*env)->GetArrayLength(env, jtables) < (jsize) ((size_t) rows * tableWidth)) {
     return BAD_SHAPE;
   }
+  if (jlogits != NULL && (m->head.w == NULL || jargmax == NULL || jmax == NULL
+      || (*env)->GetArrayLength(env, jargmax) < outCount || (*env)->GetArrayLength(env, jmax) < outCount)) {
+    return BAD_SHAPE;
+  }
   size_t f = sizeof(float);
-  void *cos, *sin, *out;
+  void *cos, *sin, *out, *logits = NULL;
   if (!tm_direct(env, jcos, (size_t) ropeLength * m->hd * f, &cos)
       || !tm_direct(env, jsin, (size_t) ropeLength * m->hd * f, &sin)
-      || !tm_direct(env, jout, (size_t) outCount * m->h * f, &out)) {
+      || !tm_direct(env, jout, (size_t) outCount * m->h * f, &out)
+      || (jlogits != NULL && !tm_direct(env, jlogits, (size_t) outCount * m->vocab * f, &logits))) {
     return BAD_BUFFER;
   }
   float **pools = malloc(sizeof(float *) * (size_t) m->layers);
@@ -589,7 +630,8 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeStep
   }
   int badRow = -1;
   /* Copies, not critical regions: the step runs for milliseconds, and the JVM must not wait on it. */
-  jint *ints = rc == OK ? malloc(sizeof(jint) * ((size_t) rows * (2 + (size_t) tableWidth) + outCount)) : NULL;
+  jint *ints = rc == OK ? malloc(sizeof(jint) * ((size_t) rows * (2 + (size_t) tableWidth) + 3 * (size_t) outCount))
+      : NULL;
   if (rc == OK && ints == NULL) rc = NO_MEMORY;
   if (rc == OK) {
     jint *tokens = ints, *positions = ints + rows, *tables = ints + 2 * (size_t) rows;
@@ -598,9 +640,15 @@ JNIEXPORT jint JNICALL Java_io_tokenmill_engine_runtime_NativeKernels_decodeStep
     (*env)->GetIntArrayRegion(env, jtables, 0, (jsize) ((size_t) rows * tableWidth), tables);
     jint *outRows = tables + (size_t) rows * tableWidth;
     (*env)->GetIntArrayRegion(env, joutRows, 0, outCount, outRows);
+    jint *argmax = outRows + outCount;
+    float *max = (float *) (argmax + outCount);
     step_t S = {m, pools, cos, sin, out, outRows, tokens, positions, tables, outCount, rows, numBlocks, blockSize,
-        tableWidth, ropeLength};
+        tableWidth, ropeLength, logits, argmax, max};
     rc = decode_step(&S, threads, &badRow);
+    if (rc == OK && logits != NULL) {
+      (*env)->SetIntArrayRegion(env, jargmax, 0, outCount, argmax);
+      (*env)->SetFloatArrayRegion(env, jmax, 0, outCount, max);
+    }
   }
   free(ints);
   free(pools);

@@ -95,16 +95,20 @@ final class ModelRunner implements AutoCloseable {
       // (a B x V copy); an argmax over a few extra rows costs less.
       List<DeviceSampler.Row> sampleRows = new ArrayList<>(b);
       boolean anyToSample = false;
+      boolean plainGreedy = true;
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
         if (row.kind() == Row.Kind.SAMPLE) {
           sampleRows.add(new DeviceSampler.Row(i, row.params(), row.history(), row.uniform(), row.banned()));
           anyToSample = true;
+          plainGreedy &= isPlainGreedy(row);
         } else {
           sampleRows.add(new DeviceSampler.Row(i, SamplingParams.GREEDY, null, 0));
         }
       }
-      DeviceSampler.Outcome[] outcomes = anyToSample ? sampler.sample(r.logits(), sampleRows) : null;
+      StepResult.Greedy made = r.madeGreedy();
+      DeviceSampler.Outcome[] outcomes = !anyToSample ? null
+          : plainGreedy && made != null ? outcomesOf(made) : sampler.sample(r.logits(), sampleRows);
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
         if (row.kind() == Row.Kind.FORCED) {
@@ -124,6 +128,25 @@ final class ModelRunner implements AutoCloseable {
       return new Output(tokens, logprobs, problems, System.nanoTime() - t0, r.prepNanos(),
           counting ? r.ops().layerOps() : -1, counting ? r.ops().layers() : 0, otherOps);
     }
+  }
+
+  /**
+   * A row whose token is the argmax of its raw logits: greedy, no penalties, no banned ids, no logprobs. When
+   * every sampled row of a step is one, the greedy choice the forward already made (the native vocab head)
+   * is the outcome, with the sampler's messages for rows without a valid choice; no sampling op runs.
+   */
+  private static boolean isPlainGreedy(Row row) {
+    SamplingParams p = row.params();
+    return p.isGreedy() && !p.hasPenalties() && p.logprobs() == null && (row.banned() == null || row.banned().length == 0);
+  }
+
+  private static DeviceSampler.Outcome[] outcomesOf(StepResult.Greedy g) {
+    DeviceSampler.Outcome[] out = new DeviceSampler.Outcome[g.ids().length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = g.problems()[i] != null ? new DeviceSampler.Outcome(null, g.problems()[i])
+          : new DeviceSampler.Outcome(SampledToken.of(g.ids()[i]), null);
+    }
+    return out;
   }
 
   @Override

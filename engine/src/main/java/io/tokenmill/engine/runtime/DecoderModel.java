@@ -46,6 +46,7 @@ public final class DecoderModel implements AutoCloseable {
   private final NativeDecoder nativeDecoder;
   private final String nativeLayersStatus;
   private volatile boolean nativeLayers;
+  private volatile boolean nativeHead;
 
   private DecoderModel(ModelConfig config, ComputeDevice device, NDManager manager, DecoderWeights weights) {
     this.config = config;
@@ -60,6 +61,32 @@ public final class DecoderModel implements AutoCloseable {
     this.nativeDecoder = NativeDecoder.of(config, weights, device, why);
     this.nativeLayersStatus = nativeDecoder != null ? "native" : why[0];
     this.nativeLayers = nativeDecoder != null && !"off".equalsIgnoreCase(System.getProperty(NATIVE_LAYERS, "auto").trim());
+    this.nativeHead = nativeDecoder != null && nativeDecoder.hasHead()
+        && !"off".equalsIgnoreCase(System.getProperty(NATIVE_HEAD, "auto").trim());
+  }
+
+  /** System property: {@code off} keeps the vocab head of native steps in DJL ({@link #useNativeHead}); A/B runs. */
+  public static final String NATIVE_HEAD = "tokenmill.native_head";
+
+  /**
+   * Whether a native step ({@link #useNativeLayers}) also runs the vocab head and each row's greedy choice
+   * (argmax and row maximum, the finiteness check) in its one call — the kernels' GEMM on the input-major fp32
+   * head — so that a greedy step crosses into libtorch not at all; the logits are still handed back, wrapped
+   * as an array, for sampled rows. On by default where the head is plain fp32.
+   *
+   * @throws IllegalStateException when asked to turn it on where it cannot run
+   */
+  public void useNativeHead(boolean on) {
+    if (on && (nativeDecoder == null || !nativeDecoder.hasHead())) {
+      throw new IllegalStateException("the vocab head cannot run natively here: "
+          + (nativeDecoder == null ? nativeLayersStatus : "not plain fp32 input-major"));
+    }
+    nativeHead = on;
+  }
+
+  /** Whether native steps run the vocab head too ({@link #useNativeHead}). */
+  public boolean nativeHead() {
+    return nativeHead && nativeLayers();
   }
 
   /** System property: {@code off} starts models with native decode layers off ({@link #useNativeLayers}); A/B runs. */
@@ -68,7 +95,7 @@ public final class DecoderModel implements AutoCloseable {
   /**
    * Whether narrow steps (up to {@link #nativeLayersMaxRows} token rows: decodes and the prompt chunks batched
    * with them) run all their layers — embedding, norms, the four projections, attention, SiLU, residuals,
-   * final norm — as one native call ({@link NativeDecoder}), the vocab head and sampling staying in DJL; on by
+   * final norm — as one native call ({@link NativeDecoder}; with the vocab head, see {@link #useNativeHead}); on by
    * default where it can run: the native attention's conditions, plus every projection plain fp32 (not the
    * fp16/bf16 copies of {@code cpu-f16} / {@code cpu-bf16}) and head_dim a multiple of 16. Needs {@link
    * #useNativeAttention} on. Wider steps take the DJL path (with native attention for their single-token rows).
@@ -230,9 +257,9 @@ public final class DecoderModel implements AutoCloseable {
     StepResult.Ops ops = countOps ? new StepResult.Ops() : null;
     long[] prepNanos = new long[1];
     try {
-      NDArray logits = run(step, cache, batch, ops, prepNanos);
+      StepLogits out = run(step, cache, batch, ops, prepNanos);
       if (ops != null) ops.otherOps += step.getManagedArrays().size() - ops.afterLayers;
-      return new StepResult(step, logits, config.vocabSize(), ops, prepNanos[0]);
+      return new StepResult(step, out.logits(), out.greedy(), config.vocabSize(), ops, prepNanos[0]);
     } catch (RuntimeException e) {
       step.close();
       throw e;
@@ -261,7 +288,7 @@ public final class DecoderModel implements AutoCloseable {
   /** Steps with fewer token rows than this run their small ops on one thread (see {@link Projection}). */
   static final int NARROW_STEP_ROWS = 128;
 
-  private NDArray run(NDManager step, KvCache cache, StepBatch batch, StepResult.Ops ops, long[] prepNanos) {
+  private StepLogits run(NDManager step, KvCache cache, StepBatch batch, StepResult.Ops ops, long[] prepNanos) {
     long prepStart = System.nanoTime();
     int b = batch.size();
     int n = batch.totalNewTokens();
@@ -340,15 +367,16 @@ public final class DecoderModel implements AutoCloseable {
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
     NDArray last = (n == b) ? x : Views.rows(x, step.create(lastRows)); // (B, hp)
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
-    return weights.lmHead().apply(normed, narrow); // (B, vocab)
+    return new StepLogits(weights.lmHead().apply(normed, narrow), null); // (B, vocab)
   }
 
   /**
-   * A narrow step's layers in one native call (every row: decodes and prefill chunks alike), then the vocab
-   * head in DJL on each sequence's last row. Op counts: no DJL op inside the layers; the native call and the
-   * head count as the step's other ops.
+   * A narrow step's layers in one native call (every row: decodes and prefill chunks alike), with the vocab
+   * head and each row's greedy choice in the same call where the head is native ({@link #useNativeHead}),
+   * else the head in DJL on each sequence's last row. Op counts: no DJL op inside the layers; the native call
+   * (and a DJL head) count as the step's other ops.
    */
-  private NDArray nativeStep(NDManager step, KvCache cache, long[] tokens, NativeDecode nd, long[] lastRows,
+  private StepLogits nativeStep(NDManager step, KvCache cache, long[] tokens, NativeDecode nd, long[] lastRows,
       boolean narrow, StepResult.Ops ops) {
     int rows = tokens.length;
     if (ops != null) ops.otherOps = step.getManagedArrays().size() + 1; // inputs, and the native call
@@ -356,16 +384,24 @@ public final class DecoderModel implements AutoCloseable {
     for (int i = 0; i < rows; i++) ids[i] = (int) tokens[i];
     int[] last = new int[lastRows.length];
     for (int i = 0; i < last.length; i++) last[i] = (int) lastRows[i];
-    ByteBuffer hidden = nativeDecoder.step(cache, ids, nd.positions, nd.tables, nd.width, last, nd.rope,
-        nd.ropeLength, NativeKernels.THREADS);
-    NDArray normed = JniUtils.createNdFromByteBuffer((PtNDManager) step, hidden, new Shape(last.length, weights.hidden()),
-        DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
-    if (ops != null) {
-      ops.layers = weights.layers().size();
-      ops.afterLayers = step.getManagedArrays().size(); // the wrapped output is no op
+    boolean head = nativeHead && nativeDecoder.hasHead();
+    NativeDecoder.Output out = nativeDecoder.step(cache, ids, nd.positions, nd.tables, nd.width, last, nd.rope,
+        nd.ropeLength, NativeKernels.THREADS, head);
+    if (ops != null) ops.layers = weights.layers().size();
+    if (head) {
+      NDArray logits = JniUtils.createNdFromByteBuffer((PtNDManager) step, out.logits(),
+          new Shape(last.length, config.vocabSize()), DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
+      if (ops != null) ops.afterLayers = step.getManagedArrays().size(); // the wrapped logits are no op
+      return new StepLogits(logits, StepResult.greedyOf(out.argmax(), out.max(), config.vocabSize()));
     }
-    return weights.lmHead().apply(normed, narrow); // (B, vocab)
+    NDArray normed = JniUtils.createNdFromByteBuffer((PtNDManager) step, out.hidden(), new Shape(last.length, weights.hidden()),
+        DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
+    if (ops != null) ops.afterLayers = step.getManagedArrays().size(); // the wrapped output is no op
+    return new StepLogits(weights.lmHead().apply(normed, narrow), null); // (B, vocab)
   }
+
+  /** A step's logits, and their greedy choice when the kernels made it with the head (else null). */
+  private record StepLogits(NDArray logits, StepResult.Greedy greedy) {}
 
   /**
    * A step's sequences by attention path: {@code single} (one new token: native attention) with their

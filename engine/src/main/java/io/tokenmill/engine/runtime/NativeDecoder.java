@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * A model's layers as one native call per narrow step ({@link NativeKernels#decodeStep}): the kernels hold
  * the addresses of the weights DJL loaded (no copy) and run embedding, every layer and the final norm of a
- * step's new tokens (decodes, and prefill chunks batched with them); the vocab head and sampling stay in DJL. Built by
+ * step's new tokens (decodes, and prefill chunks batched with them), then — where the head is plain fp32 — the
+ * vocab head and each row's greedy choice; sampling stays in DJL, on the logits handed back. Built by
  * {@link #of} only where every piece is plain fp32 on the CPU with the kernels loaded; the caller keeps
  * the weights alive until {@link #close}.
  */
@@ -20,11 +21,18 @@ final class NativeDecoder implements AutoCloseable {
   private final ModelConfig config;
   private long handle;
   private final int maxRows;
+  /** Whether the vocab head is set in the kernels: {@link #step} with logits then runs it natively. */
+  private boolean head;
 
   private NativeDecoder(ModelConfig config, long handle) {
     this.config = config;
     this.handle = handle;
     this.maxRows = NativeKernels.packsWeights(handle) ? Integer.MAX_VALUE : UNPACKED_MAX_ROWS;
+  }
+
+  /** Whether {@link #step} can end with the vocab head and the greedy choice ({@code withLogits}). */
+  boolean hasHead() {
+    return head;
   }
 
   /**
@@ -101,7 +109,33 @@ final class NativeDecoder implements AutoCloseable {
       d.close();
       return refuse(why, "weights not addressable: " + e.getMessage());
     }
+    d.head = setHead(handle, w);
     return d;
+  }
+
+  /**
+   * Hands the kernels the vocab head when it is plain fp32 input-major chunks (hidden, width): the CPU fp32
+   * layout ({@link DecoderWeights}); otherwise the head stays in DJL.
+   */
+  private static boolean setHead(long handle, DecoderWeights w) {
+    Projection p = w.lmHead();
+    if (p.half() != null || p.bf16() != null || p.weights().isEmpty() || p.bias() != null) return false;
+    List<NDArray> chunks = p.weights();
+    ByteBuffer[] bufs = new ByteBuffer[chunks.size()];
+    int[] widths = new int[chunks.size()];
+    for (int k = 0; k < bufs.length; k++) {
+      NDArray c = chunks.get(k);
+      if (c.getShape().dimension() != 2 || c.getShape().get(0) != w.hidden() || c.getDataType() != DataType.FLOAT32) {
+        return false;
+      }
+      try {
+        bufs[k] = buffer(c);
+      } catch (RuntimeException e) { // over 2 GiB: no direct buffer
+        return false;
+      }
+      widths[k] = Math.toIntExact(c.getShape().get(1));
+    }
+    return NativeKernels.setProjection(handle, 0, 4, bufs, widths, null) == NativeKernels.OK;
   }
 
   private static NativeDecoder refuse(String[] why, String reason) {
@@ -115,22 +149,35 @@ final class NativeDecoder implements AutoCloseable {
   }
 
   /**
+   * What a step hands back: the final-normed hidden rows (outRows.length, hidden); with the head, also their
+   * logits (outRows.length, vocab), each row's greedy id and maximum (NaN when a logit is NaN). The buffers
+   * are valid until this thread's next step.
+   */
+  record Output(ByteBuffer hidden, ByteBuffer logits, int[] argmax, float[] max) {}
+
+  /**
    * Runs one step's layers: row r is token {@code tokens[r]} at {@code positions[r]} with its block table at
-   * {@code tables[r · width]} (a prefill chunk is several rows of one sequence). Returns a buffer holding the
-   * final-normed hidden rows {@code outRows} (outRows.length, hidden), valid until this thread's next step.
+   * {@code tables[r · width]} (a prefill chunk is several rows of one sequence). Returns the final-normed
+   * hidden rows {@code outRows} and, {@code withLogits} (only where {@link #hasHead}), their logits and greedy
+   * choice.
    *
    * @throws IllegalStateException naming the row for a bad token, block id or position
    */
-  ByteBuffer step(KvCache cache, int[] tokens, int[] positions, int[] tables, int width, int[] outRows,
-      ByteBuffer[] rope, int ropeLength, int threads) {
+  Output step(KvCache cache, int[] tokens, int[] positions, int[] tables, int width, int[] outRows,
+      ByteBuffer[] rope, int ropeLength, int threads, boolean withLogits) {
     if (handle == 0) throw new IllegalStateException("native decoder closed");
+    if (withLogits && !head) throw new IllegalStateException("the vocab head is not native here");
     int rows = tokens.length;
-    ByteBuffer out = output((long) outRows.length * config.hiddenSize() * Float.BYTES);
+    int outCount = outRows.length;
+    ByteBuffer out = ThreadBuffers.atLeast(HIDDEN, (long) outCount * config.hiddenSize() * Float.BYTES);
+    ByteBuffer logits = withLogits ? ThreadBuffers.atLeast(LOGITS, (long) outCount * config.vocabSize() * Float.BYTES) : null;
+    int[] argmax = withLogits ? new int[outCount] : null;
+    float[] max = withLogits ? new float[outCount] : null;
     ByteBuffer[] pools = new ByteBuffer[config.numLayers()];
     for (int l = 0; l < pools.length; l++) pools[l] = cache.nativePool(l);
     int[] badRow = {-1};
-    int rc = NativeKernels.decodeStep(handle, pools, rope[0], rope[1], out, outRows, outRows.length, tokens, positions, tables, rows,
-        cache.numBlocks(), cache.blockSize(), width, ropeLength, threads, badRow);
+    int rc = NativeKernels.decodeStep(handle, pools, rope[0], rope[1], out, outRows, outCount, tokens, positions, tables, rows,
+        cache.numBlocks(), cache.blockSize(), width, ropeLength, threads, logits, argmax, max, badRow);
     if (rc != NativeKernels.OK) {
       int r = badRow[0];
       throw new IllegalStateException("native decode step failed at row " + r + ": " + switch (rc) {
@@ -144,15 +191,15 @@ final class NativeDecoder implements AutoCloseable {
         default -> "bad shape (code " + rc + ")";
       });
     }
-    return out;
+    return new Output(out, logits, argmax, max);
   }
 
-  /** One direct output buffer per thread, reused by every step (the vocab head reads it at once). */
-  private static final ThreadLocal<ByteBuffer> OUTPUT = new ThreadLocal<>();
-
-  private static ByteBuffer output(long bytes) {
-    return ThreadBuffers.atLeast(OUTPUT, bytes);
-  }
+  /**
+   * Direct output buffers per thread, reused by every step: the caller reads them (or wraps them for the
+   * sampler) before the thread's next step.
+   */
+  private static final ThreadLocal<ByteBuffer> HIDDEN = new ThreadLocal<>();
+  private static final ThreadLocal<ByteBuffer> LOGITS = new ThreadLocal<>();
 
   @Override
   public synchronized void close() {

@@ -132,8 +132,9 @@ public final class NativeKernels {
       ByteBuffer finalNorm);
 
   /**
-   * A layer's projection {@code which} (0 q/k/v, 1 o, 2 gate|up, 3 down, {@link DecoderWeights}' layouts):
-   * input-major column chunks (in, widths[c]) and the bias or null. Returns {@link #OK} or an error code.
+   * A layer's projection {@code which} (0 q/k/v, 1 o, 2 gate|up, 3 down, {@link DecoderWeights}' layouts), or
+   * the model's vocab head ({@code which} 4, {@code layer} 0, no bias: (hidden, vocab)): input-major column
+   * chunks (in, widths[c]) and the bias or null. Returns {@link #OK} or an error code.
    */
   static native int setProjection(long handle, int layer, int which, ByteBuffer[] chunks, int[] widths,
       ByteBuffer bias);
@@ -154,11 +155,13 @@ public final class NativeKernels {
    * One step through every layer ({@link NativeDecoder}): {@code rows} new tokens (tokens, positions and block
    * tables as in {@link #decodeAttention}; a prefill chunk is one row per token, each with its sequence's
    * table), each layer's cache pool, the RoPE tables; writes the final-normed hidden rows {@code outRows}
-   * (each sequence's last) to {@code out} (outCount, hidden). Returns {@link #OK} or an
-   * error code with the row in {@code badRow[0]} for {@link #BAD_TOKEN}, {@link #BAD_BLOCK} and {@link
-   * #BAD_POSITION}, found before anything is written.
+   * (each sequence's last) to {@code out} (outCount, hidden). With {@code logits} (non-null only once the vocab
+   * head is set: {@link #setProjection} {@code which} 4), also their logits (outCount, vocab) there, and per
+   * row the greedy id ({@code argmax}: the first maximum, or the first NaN) and the row maximum ({@code max}:
+   * NaN when any logit is NaN). Returns {@link #OK} or an error code with the row in {@code badRow[0]} for
+   * {@link #BAD_TOKEN}, {@link #BAD_BLOCK} and {@link #BAD_POSITION}, found before anything is written.
    */
   static native int decodeStep(long handle, ByteBuffer[] pools, ByteBuffer cos, ByteBuffer sin, ByteBuffer out,
       int[] outRows, int outCount, int[] tokens, int[] positions, int[] tables, int rows, int numBlocks, int blockSize, int tableWidth,
-      int ropeLength, int threads, int[] badRow);
+      int ropeLength, int threads, ByteBuffer logits, int[] argmax, float[] max, int[] badRow);
 }

@@ -41,9 +41,13 @@ public final class StepResult implements AutoCloseable {
     }
   }
 
-  StepResult(NDManager step, NDArray logits, int vocab, Ops ops, long prepNanos) {
+  /** The greedy choice made with the logits (the native head), or null: computed on demand. */
+  private final Greedy greedy;
+
+  StepResult(NDManager step, NDArray logits, Greedy greedy, int vocab, Ops ops, long prepNanos) {
     this.step = step;
     this.logits = logits;
+    this.greedy = greedy;
     this.vocab = vocab;
     this.ops = ops;
     this.prepNanos = prepNanos;
@@ -78,12 +82,26 @@ public final class StepResult implements AutoCloseable {
    * so a row whose max is NaN, +Infinity or -Infinity holds a NaN, an overflow, or no samplable token.
    */
   public Greedy greedy() {
+    if (greedy != null) return greedy;
     long[] ids = logits.argMax(1).toLongArray();
     float[] max = logits.max(new int[] {1}).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
     int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
+    return greedyOf(out, max, vocab);
+  }
+
+  /**
+   * The greedy choice made with the logits, when the forward made it (the native vocab head: its argmax and
+   * row maxima came back with the step), else null. Equal to what {@link #greedy} would compute.
+   */
+  public Greedy madeGreedy() {
+    return greedy;
+  }
+
+  /** Greedy ids and their problems from each row's argmax and maximum (NaN when the row holds one). */
+  static Greedy greedyOf(int[] ids, float[] max, int vocab) {
     String[] problems = new String[ids.length];
     for (int i = 0; i < ids.length; i++) {
-      out[i] = (int) ids[i];
       if (Float.isNaN(max[i])) {
         problems[i] = "logits hold NaN: the model produced a non-number";
       } else if (max[i] == Float.POSITIVE_INFINITY) {
@@ -92,7 +110,7 @@ public final class StepResult implements AutoCloseable {
         problems[i] = "no token can be chosen: all " + vocab + " logits are -Infinity";
       }
     }
-    return new Greedy(out, problems);
+    return new Greedy(ids, problems);
   }
 
   /** Greedy choice per sequence; throws if any row's logits are not finite (see {@link #greedy}). */

@@ -68,30 +68,38 @@ class NativeDecodeLayersTest {
     Path dir = TinyModels.write(tmp.resolve(family), family, tweak);
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
       assertNotNull(model.nativeDecoder(), model.nativeLayersStatus());
-      List<float[][]> reference = run(model, false, prompts, steps, blockSize);
-      List<float[][]> fast = run(model, true, prompts, steps, blockSize);
-      assertEquals(reference.size(), fast.size());
-      for (int s = 0; s < reference.size(); s++) {
-        assertEquals(reference.get(s).length, fast.get(s).length);
-        for (int i = 0; i < reference.get(s).length; i++) {
-          float[] a = reference.get(s)[i];
-          float[] b = fast.get(s)[i];
-          float scale = 0;
-          for (float v : a) scale = Math.max(scale, Math.abs(v));
-          for (int v = 0; v < a.length; v++) {
-            assertEquals(a[v], b[v], 2e-5f * Math.max(1f, scale), family + " step " + s + " row " + i + " logit " + v);
-          }
-          assertEquals(argmax(a), argmax(b), family + " step " + s + " row " + i);
+      assertTrue(model.nativeHead(), "the vocab head runs natively on a plain fp32 model");
+      List<float[][]> reference = run(model, false, true, prompts, steps, blockSize);
+      // Native layers with the head in DJL, then with the head (and the greedy choice) in the same call.
+      agree(family, reference, run(model, true, false, prompts, steps, blockSize));
+      agree(family, reference, run(model, true, true, prompts, steps, blockSize));
+    }
+  }
+
+  private static void agree(String family, List<float[][]> reference, List<float[][]> fast) {
+    assertEquals(reference.size(), fast.size());
+    for (int s = 0; s < reference.size(); s++) {
+      assertEquals(reference.get(s).length, fast.get(s).length);
+      for (int i = 0; i < reference.get(s).length; i++) {
+        float[] a = reference.get(s)[i];
+        float[] b = fast.get(s)[i];
+        float scale = 0;
+        for (float v : a) scale = Math.max(scale, Math.abs(v));
+        for (int v = 0; v < a.length; v++) {
+          assertEquals(a[v], b[v], 2e-5f * Math.max(1f, scale), family + " step " + s + " row " + i + " logit " + v);
         }
+        assertEquals(argmax(a), argmax(b), family + " step " + s + " row " + i);
       }
     }
   }
 
   /**
    * Sequence i joins at step i / 4 and feeds its prompt 6 tokens a step, then decodes greedily; blocks are dealt
-   * out shuffled. With {@code native} on, every step (all are narrow) runs in the native decoder.
+   * out shuffled. With {@code nativeOn}, every step (all are narrow) runs in the native decoder, with the vocab
+   * head too when {@code nativeHead} (StaggeredSteps then checks the native greedy choice against the logits).
    */
-  private static List<float[][]> run(DecoderModel model, boolean nativeOn, int[][] prompts, int steps, int bs) {
+  private static List<float[][]> run(DecoderModel model, boolean nativeOn, boolean nativeHead, int[][] prompts, int steps,
+      int bs) {
     int b = prompts.length;
     int perSeq = (Arrays.stream(prompts).mapToInt(p -> p.length).max().orElseThrow() + steps) / bs + 2;
     List<Integer> ids = new ArrayList<>();
@@ -103,11 +111,13 @@ class NativeDecodeLayersTest {
     for (int i = 0; i < b; i++) joins[i] = i / 4;
     model.useNativeAttention(nativeOn);
     model.useNativeLayers(nativeOn);
+    model.useNativeHead(nativeHead);
     try (KvCache cache = model.newKvCache(b * perSeq, bs, perSeq * bs)) {
       return StaggeredSteps.run(model, cache, prompts, tables, joins, 6, steps);
     } finally {
       model.useNativeAttention(NativeKernels.available());
       model.useNativeLayers(model.nativeDecoder() != null);
+      model.useNativeHead(true);
     }
   }
 
@@ -132,19 +142,19 @@ class NativeDecodeLayersTest {
 
         int[] badToken = tokens.clone();
         badToken[3] = model.config().vocabSize();
-        assertRefused(() -> decoder.step(cache, badToken, positions, goodTables, width, outRows, rope, ropeLength, 2),
+        assertRefused(() -> decoder.step(cache, badToken, positions, goodTables, width, outRows, rope, ropeLength, 2, false),
             "row 3", "token id " + model.config().vocabSize());
         int[] badBlock = goodTables.clone();
         badBlock[7] = 6; // row 3's second block: past the cache's 6
-        assertRefused(() -> decoder.step(cache, tokens, positions, badBlock, width, outRows, rope, ropeLength, 2),
+        assertRefused(() -> decoder.step(cache, tokens, positions, badBlock, width, outRows, rope, ropeLength, 2, false),
             "row 3", "block id");
         int[] badPosition = positions.clone();
         badPosition[1] = 8; // past row 1's two-block table
-        assertRefused(() -> decoder.step(cache, tokens, badPosition, goodTables, width, outRows, rope, ropeLength, 2),
+        assertRefused(() -> decoder.step(cache, tokens, badPosition, goodTables, width, outRows, rope, ropeLength, 2, false),
             "row 1", "position 8");
         assertArrayEquals(before, poolBytes(cache, model.config().numLayers()), "nothing written");
 
-        decoder.step(cache, tokens, positions, goodTables, width, outRows, rope, ropeLength, 2);
+        decoder.step(cache, tokens, positions, goodTables, width, outRows, rope, ropeLength, 2, false);
         assertFalse(Arrays.equals(before, poolBytes(cache, model.config().numLayers())), "a good step writes keys and values");
       }
     }

@@ -71,9 +71,19 @@ class OpCountTest {
     assumeTrue(NativeKernels.available(), NativeKernels.status());
     Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
     List<Long> other = new ArrayList<>();
-    assertEquals(List.of(0L), decodeOpsPerLayer(dir, 3, true, true, other));
-    assertEquals(List.of(0L), decodeOpsPerLayer(qwen3(), 2, true, true, other));
+    assertEquals(List.of(0L), decodeOpsPerLayer(dir, 3, true, true, false, other));
+    assertEquals(List.of(0L), decodeOpsPerLayer(qwen3(), 2, true, true, false, other));
     assertEquals(List.of(2L), other, "the native call and the vocab head's GEMM");
+  }
+
+  @Test
+  void aNativeHeadLeavesOneOpAStepTheCallItself() throws Exception {
+    assumeTrue(NativeKernels.available(), NativeKernels.status());
+    Path dir = Path.of("..", "data-samples", "models", "tiny-reasoner");
+    List<Long> other = new ArrayList<>();
+    assertEquals(List.of(0L), decodeOpsPerLayer(dir, 3, true, true, true, other));
+    assertEquals(List.of(0L), decodeOpsPerLayer(qwen3(), 2, true, true, true, other));
+    assertEquals(List.of(1L), other, "the native call: layers, vocab head and greedy choice");
   }
 
   private Path qwen3() throws Exception {
@@ -98,17 +108,18 @@ class OpCountTest {
 
   /** Distinct per-layer op counts over the decode steps of a greedy run of {@code batch} equal-length prompts. */
   private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention, boolean nativeLayers) {
-    return decodeOpsPerLayer(dir, batch, nativeAttention, nativeLayers, new ArrayList<>());
+    return decodeOpsPerLayer(dir, batch, nativeAttention, nativeLayers, false, new ArrayList<>());
   }
 
-  /** ... with the distinct counts of ops outside the layers added to {@code otherOps}. */
+  /** ... (native layers with the vocab head native or not), with the distinct counts of ops outside the layers added to {@code otherOps}. */
   private static List<Long> decodeOpsPerLayer(Path dir, int batch, boolean nativeAttention, boolean nativeLayers,
-      List<Long> otherOps) {
+      boolean nativeHead, List<Long> otherOps) {
     ModelDir md = ModelDir.open(dir);
     try (DecoderModel model = DecoderModel.load(md.config(), dir, ComputeDevice.cpu())) {
       model.countOps(true);
       model.useNativeAttention(nativeAttention);
       model.useNativeLayers(nativeLayers);
+      if (nativeLayers) model.useNativeHead(nativeHead);
       List<int[]> prompts = new ArrayList<>();
       for (int b = 0; b < batch; b++) prompts.add(new int[] {10 + b, 20, 30, 40, 50});
       List<Long> perLayer = new ArrayList<>();

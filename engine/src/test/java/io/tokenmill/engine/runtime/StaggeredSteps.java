@@ -1,5 +1,7 @@
 package io.tokenmill.engine.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,8 +36,12 @@ final class StaggeredSteps {
             : new int[] {next[i]};
       }
       try (StepResult r = model.forward(cache, new StepBatch(t, starts, tokens))) {
-        out.add(r.toFloatArrays());
+        float[][] logits = r.toFloatArrays();
+        out.add(logits);
         int[] ids = r.argmax();
+        if (r.madeGreedy() != null) { // the native head's choice: the first maximum of the logits it handed back
+          for (int j = 0; j < logits.length; j++) assertEquals(firstMax(logits[j]), ids[j], "step " + s + " row " + j);
+        }
         for (int j = 0; j < active.size(); j++) {
           int i = active.get(j);
           fed[i] += tokens[j].length;
@@ -44,5 +50,11 @@ final class StaggeredSteps {
       }
     }
     return out;
+  }
+
+  private static int firstMax(float[] row) {
+    int best = 0;
+    for (int v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
+    return best;
   }
 }
