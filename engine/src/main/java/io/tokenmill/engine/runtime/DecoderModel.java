@@ -496,14 +496,8 @@ public final class DecoderModel implements AutoCloseable {
           width, ropeLength, NativeKernels.THREADS, badRow);
       if (rc != NativeKernels.OK) {
         throw new IllegalStateException("native decode attention failed at layer " + layer + ", row " + badRow[0]
-            + ": " + switch (rc) {
-              case NativeKernels.BAD_BLOCK -> "a block id outside the cache's " + cache.numBlocks() + " blocks";
-              case NativeKernels.BAD_POSITION -> "position " + positions[Math.max(0, badRow[0])]
-                  + " outside its block table or the RoPE tables (" + ropeLength + ")";
-              case NativeKernels.BAD_BUFFER -> "a buffer smaller than its shape";
-              case NativeKernels.NO_MEMORY -> "no memory for the scores";
-              default -> "bad shape (code " + rc + ")";
-            });
+            + ": " + NativeKernels.describe(rc, badRow[0], null, positions, config.vocabSize(), cache.numBlocks(),
+                ropeLength));
       }
       return JniUtils.createNdFromByteBuffer((PtNDManager) scope, out, new Shape(rows, columns), DataType.FLOAT32,
           SparseFormat.DENSE, Device.cpu());

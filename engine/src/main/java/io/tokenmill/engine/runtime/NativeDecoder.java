@@ -179,17 +179,8 @@ final class NativeDecoder implements AutoCloseable {
     int rc = NativeKernels.decodeStep(handle, pools, rope[0], rope[1], out, outRows, outCount, tokens, positions, tables, rows,
         cache.numBlocks(), cache.blockSize(), width, ropeLength, threads, logits, argmax, max, badRow);
     if (rc != NativeKernels.OK) {
-      int r = badRow[0];
-      throw new IllegalStateException("native decode step failed at row " + r + ": " + switch (rc) {
-        case NativeKernels.BAD_TOKEN -> "token id " + tokens[Math.max(0, r)] + " outside vocab [0, "
-            + config.vocabSize() + ")";
-        case NativeKernels.BAD_BLOCK -> "a block id outside the cache's " + cache.numBlocks() + " blocks";
-        case NativeKernels.BAD_POSITION -> "position " + positions[Math.max(0, r)]
-            + " outside its block table or the RoPE tables (" + ropeLength + ")";
-        case NativeKernels.BAD_BUFFER -> "a buffer smaller than its shape";
-        case NativeKernels.NO_MEMORY -> "no memory for the step's activations";
-        default -> "bad shape (code " + rc + ")";
-      });
+      throw new IllegalStateException("native decode step failed at row " + badRow[0] + ": " + NativeKernels.describe(
+          rc, badRow[0], tokens, positions, config.vocabSize(), cache.numBlocks(), ropeLength));
     }
     return new Output(out, logits, argmax, max);
   }

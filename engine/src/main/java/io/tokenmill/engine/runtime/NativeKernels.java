@@ -108,6 +108,22 @@ public final class NativeKernels {
   static final int BAD_TOKEN = 6;
 
   /**
+   * What a kernel's error code means for the caller's rows: {@code row} is the offending row (or -1), {@code
+   * tokens} null where the call takes no token ids.
+   */
+  static String describe(int rc, int row, int[] tokens, int[] positions, int vocab, int numBlocks, int ropeLength) {
+    int r = Math.max(0, row);
+    return switch (rc) {
+      case BAD_TOKEN -> "token id " + (tokens == null ? "?" : tokens[r]) + " outside vocab [0, " + vocab + ")";
+      case BAD_BLOCK -> "a block id outside the cache's " + numBlocks + " blocks";
+      case BAD_POSITION -> "position " + positions[r] + " outside its block table or the RoPE tables (" + ropeLength + ")";
+      case BAD_BUFFER -> "a buffer smaller than its shape";
+      case NO_MEMORY -> "no memory for the step's temporaries";
+      default -> "bad shape (code " + rc + ")";
+    };
+  }
+
+  /**
    * One layer of a decode step (every row one sequence's one new token): rotates the queries and the key
    * of {@code grouped} (rows, nKv, g + 2, hd) at {@code positions}, writes the key and value to the cache
    * {@code pool} (2, nKv, numBlocks, blockSize, hd) through each row's block table ({@code tables}, rows ×

@@ -71,7 +71,10 @@ public final class StepResult implements AutoCloseable {
     return step.getManagedArrays().size();
   }
 
-  /** The device array, for device-side sampling; valid until close. */
+  /**
+   * The device array, for device-side sampling; valid until close, and after a native step with the head
+   * (see {@link #madeGreedy}) only until this thread's next forward: it wraps the kernels' output buffer.
+   */
   public NDArray logits() {
     return logits;
   }
