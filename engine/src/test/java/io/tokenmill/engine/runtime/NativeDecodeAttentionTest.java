@@ -75,19 +75,7 @@ class NativeDecodeAttentionTest {
     Path dir = TinyModels.write(tmp.resolve(family), family, tweak);
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
       List<float[][]> reference = decode(model, false, prompts, steps, blockSize);
-      List<float[][]> fast = decode(model, true, prompts, steps, blockSize);
-      for (int s = 0; s < steps; s++) {
-        for (int i = 0; i < prompts.length; i++) {
-          float[] a = reference.get(s)[i];
-          float[] b = fast.get(s)[i];
-          float scale = 0;
-          for (float v : a) scale = Math.max(scale, Math.abs(v));
-          for (int v = 0; v < a.length; v++) {
-            assertEquals(a[v], b[v], 2e-5f * Math.max(1f, scale), family + " step " + s + " sequence " + i + " logit " + v);
-          }
-          assertEquals(argmax(a), argmax(b), family + " step " + s + " sequence " + i);
-        }
-      }
+      StaggeredSteps.assertAgree(family, reference, decode(model, true, prompts, steps, blockSize));
     }
   }
 
@@ -137,17 +125,7 @@ class NativeDecodeAttentionTest {
     int[][] prompts = {sequence(12, 3), {42}, sequence(23, 5), sequence(9, 13), sequence(31, 17)};
     try (DecoderModel model = DecoderModel.load(dir, ComputeDevice.cpu())) {
       List<float[][]> reference = staggered(model, false, prompts, 30);
-      List<float[][]> fast = staggered(model, true, prompts, 30);
-      assertEquals(reference.size(), fast.size());
-      for (int s = 0; s < reference.size(); s++) {
-        assertEquals(reference.get(s).length, fast.get(s).length);
-        for (int i = 0; i < reference.get(s).length; i++) {
-          float[] a = reference.get(s)[i];
-          float[] b = fast.get(s)[i];
-          for (int v = 0; v < a.length; v++) assertEquals(a[v], b[v], 2e-5f * Math.max(1f, Math.abs(a[v])) + 1e-5f, "step " + s + " row " + i);
-          assertEquals(argmax(a), argmax(b), "step " + s + " row " + i);
-        }
-      }
+      StaggeredSteps.assertAgree("mixed steps", reference, staggered(model, true, prompts, 30));
     }
   }
 
@@ -222,9 +200,4 @@ class NativeDecodeAttentionTest {
     return t;
   }
 
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-    return best;
-  }
 }

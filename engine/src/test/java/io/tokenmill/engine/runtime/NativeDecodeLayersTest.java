@@ -71,25 +71,8 @@ class NativeDecodeLayersTest {
       assertTrue(model.nativeHead(), "the vocab head runs natively on a plain fp32 model");
       List<float[][]> reference = run(model, false, true, prompts, steps, blockSize);
       // Native layers with the head in DJL, then with the head (and the greedy choice) in the same call.
-      agree(family, reference, run(model, true, false, prompts, steps, blockSize));
-      agree(family, reference, run(model, true, true, prompts, steps, blockSize));
-    }
-  }
-
-  private static void agree(String family, List<float[][]> reference, List<float[][]> fast) {
-    assertEquals(reference.size(), fast.size());
-    for (int s = 0; s < reference.size(); s++) {
-      assertEquals(reference.get(s).length, fast.get(s).length);
-      for (int i = 0; i < reference.get(s).length; i++) {
-        float[] a = reference.get(s)[i];
-        float[] b = fast.get(s)[i];
-        float scale = 0;
-        for (float v : a) scale = Math.max(scale, Math.abs(v));
-        for (int v = 0; v < a.length; v++) {
-          assertEquals(a[v], b[v], 2e-5f * Math.max(1f, scale), family + " step " + s + " row " + i + " logit " + v);
-        }
-        assertEquals(argmax(a), argmax(b), family + " step " + s + " row " + i);
-      }
+      StaggeredSteps.assertAgree(family + ", head in DJL", reference, run(model, true, false, prompts, steps, blockSize));
+      StaggeredSteps.assertAgree(family + ", native head", reference, run(model, true, true, prompts, steps, blockSize));
     }
   }
 
@@ -183,9 +166,4 @@ class NativeDecodeLayersTest {
     return s;
   }
 
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-    return best;
-  }
 }

@@ -52,7 +52,29 @@ final class StaggeredSteps {
     return out;
   }
 
-  private static int firstMax(float[] row) {
+  /**
+   * Two paths' logits of the same steps agree: every logit within 2e-5 of its row's largest magnitude (fp32
+   * rounding of sums taken in another order), and the greedy token of every row equal.
+   */
+  static void assertAgree(String label, List<float[][]> reference, List<float[][]> fast) {
+    assertEquals(reference.size(), fast.size(), label + ": steps");
+    for (int s = 0; s < reference.size(); s++) {
+      assertEquals(reference.get(s).length, fast.get(s).length, label + " step " + s + ": rows");
+      for (int i = 0; i < reference.get(s).length; i++) {
+        float[] a = reference.get(s)[i];
+        float[] b = fast.get(s)[i];
+        float scale = 0;
+        for (float v : a) scale = Math.max(scale, Math.abs(v));
+        for (int v = 0; v < a.length; v++) {
+          assertEquals(a[v], b[v], 2e-5f * Math.max(1f, scale), label + " step " + s + " row " + i + " logit " + v);
+        }
+        assertEquals(firstMax(a), firstMax(b), label + " step " + s + " row " + i);
+      }
+    }
+  }
+
+  /** The greedy token of a row of logits: its first maximum. */
+  static int firstMax(float[] row) {
     int best = 0;
     for (int v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
     return best;
