@@ -8,6 +8,8 @@ import io.tokenmill.engine.sampling.DeviceSampler;
 import io.tokenmill.engine.sampling.SampledToken;
 import io.tokenmill.engine.sampling.SamplingParams;
 import io.tokenmill.engine.sampling.TokenCounts;
+import io.tokenmill.engine.sampling.TokenSampler;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +17,10 @@ import java.util.List;
  * The engine's model runner (vLLM v1's {@code GPUModelRunner} role): a step batch in, sampled token ids
  * out. It owns the only NDArrays of the inference path — the model, the paged KV cache, the step's
  * logits — and samples every row on the device through {@link DeviceSampler} (greedy and sampled rows
- * alike), so only O(B) values come back to Java. It knows nothing of requests, stop conditions or text.
+ * alike), so only O(B) values come back to Java. Where the native kernels ran the vocab head (the CPU), the
+ * logits already lie in host memory: a step of plain greedy rows takes the choice the kernels made, and any
+ * other step is sampled where the logits lie by the oracle itself ({@link TokenSampler}), no device op at
+ * all. It knows nothing of requests, stop conditions or text.
  *
  * <p>Rows are given per sequence of the batch: {@link Row#NONE} (a prefill chunk that ends before the
  * sequence's last token: its logits are ignored), {@link Row#forced} (the engine already knows the
@@ -108,7 +113,9 @@ final class ModelRunner implements AutoCloseable {
       }
       StepResult.Greedy made = r.madeGreedy();
       DeviceSampler.Outcome[] outcomes = !anyToSample ? null
-          : plainGreedy && made != null ? outcomesOf(made) : sampler.sample(r.logits(), sampleRows);
+          : plainGreedy && made != null ? outcomesOf(made)
+          : r.hostLogits() != null && hostSamples(rows) ? sampleOnHost(r.hostLogits(), rows, made)
+          : sampler.sample(r.logits(), sampleRows);
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
         if (row.kind() == Row.Kind.FORCED) {
@@ -138,6 +145,61 @@ final class ModelRunner implements AutoCloseable {
   private static boolean isPlainGreedy(Row row) {
     SamplingParams p = row.params();
     return p.isGreedy() && !p.hasPenalties() && p.logprobs() == null && (row.banned() == null || row.banned().length == 0);
+  }
+
+  /**
+   * Whether the host sampler takes every row of a step whose logits lie in host memory: all but a row that
+   * has banned ids and asks for logprobs (its logprobs come from the unmasked logits: the device sampler's
+   * job).
+   */
+  private static boolean hostSamples(Row[] rows) {
+    for (Row row : rows) {
+      if (row.kind() == Row.Kind.SAMPLE && row.banned() != null && row.banned().length > 0
+          && row.params().logprobs() != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Samples a step whose logits the native head wrote to host memory (the CPU): the sampler is the oracle
+   * itself, {@link TokenSampler}, on each row where it lies (copied into one reused row array, V floats a
+   * row; nothing crosses from a device). Plain greedy rows take the head's choice. Outcomes and messages are
+   * the oracle's; a row whose logits it refuses (NaN, +Infinity, all -Infinity) gets its message as problem.
+   */
+  private DeviceSampler.Outcome[] sampleOnHost(FloatBuffer logits, Row[] rows, StepResult.Greedy made) {
+    hostSampledSteps++;
+    int vocab = logits.capacity() / rows.length;
+    if (hostRow.length != vocab) hostRow = new float[vocab];
+    DeviceSampler.Outcome[] out = new DeviceSampler.Outcome[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      Row row = rows[i];
+      if (row.kind() != Row.Kind.SAMPLE) continue;
+      if (made != null && isPlainGreedy(row)) {
+        out[i] = made.problems()[i] != null ? new DeviceSampler.Outcome(null, made.problems()[i])
+            : new DeviceSampler.Outcome(SampledToken.of(made.ids()[i]), null);
+        continue;
+      }
+      logits.get(i * vocab, hostRow, 0, vocab);
+      int[] banned = row.banned() == null ? new int[0] : row.banned();
+      for (int id : banned) if (id >= 0 && id < vocab) hostRow[id] = Float.NEGATIVE_INFINITY;
+      try {
+        out[i] = new DeviceSampler.Outcome(hostSampler.sample(hostRow, row.params(), row.history(), row.uniform()), null);
+      } catch (IllegalArgumentException e) {
+        out[i] = new DeviceSampler.Outcome(null, e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private final TokenSampler hostSampler = new TokenSampler();
+  private float[] hostRow = new float[0];
+  private long hostSampledSteps;
+
+  /** Steps sampled on the host so far ({@link #sampleOnHost}); tests. */
+  long hostSampledSteps() {
+    return hostSampledSteps;
   }
 
   private static DeviceSampler.Outcome[] outcomesOf(StepResult.Greedy g) {

@@ -259,7 +259,7 @@ public final class DecoderModel implements AutoCloseable {
     try {
       StepLogits out = run(step, cache, batch, ops, prepNanos);
       if (ops != null) ops.otherOps += step.getManagedArrays().size() - ops.afterLayers;
-      return new StepResult(step, out.logits(), out.greedy(), config.vocabSize(), ops, prepNanos[0]);
+      return new StepResult(step, out.logits(), out.greedy(), out.host(), config.vocabSize(), ops, prepNanos[0]);
     } catch (RuntimeException e) {
       step.close();
       throw e;
@@ -367,7 +367,7 @@ public final class DecoderModel implements AutoCloseable {
     if (ops != null) ops.afterLayers = step.getManagedArrays().size();
     NDArray last = (n == b) ? x : Views.rows(x, step.create(lastRows)); // (B, hp)
     NDArray normed = Views.slice(norm(last).mul(weights.finalNorm()), 1, 0, weights.hidden());
-    return new StepLogits(weights.lmHead().apply(normed, narrow), null); // (B, vocab)
+    return new StepLogits(weights.lmHead().apply(normed, narrow), null, null); // (B, vocab)
   }
 
   /**
@@ -392,16 +392,20 @@ public final class DecoderModel implements AutoCloseable {
       NDArray logits = JniUtils.createNdFromByteBuffer((PtNDManager) step, out.logits(),
           new Shape(last.length, config.vocabSize()), DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
       if (ops != null) ops.afterLayers = step.getManagedArrays().size(); // the wrapped logits are no op
-      return new StepLogits(logits, StepResult.greedyOf(out.argmax(), out.max(), config.vocabSize()));
+      return new StepLogits(logits, StepResult.greedyOf(out.argmax(), out.max(), config.vocabSize()),
+          out.logits().asFloatBuffer().limit(last.length * config.vocabSize()).slice());
     }
     NDArray normed = JniUtils.createNdFromByteBuffer((PtNDManager) step, out.hidden(), new Shape(last.length, weights.hidden()),
         DataType.FLOAT32, SparseFormat.DENSE, Device.cpu());
     if (ops != null) ops.afterLayers = step.getManagedArrays().size(); // the wrapped output is no op
-    return new StepLogits(weights.lmHead().apply(normed, narrow), null); // (B, vocab)
+    return new StepLogits(weights.lmHead().apply(normed, narrow), null, null); // (B, vocab)
   }
 
-  /** A step's logits, and their greedy choice when the kernels made it with the head (else null). */
-  private record StepLogits(NDArray logits, StepResult.Greedy greedy) {}
+  /**
+   * A step's logits, and — when the kernels ran the head — their greedy choice and the host memory they were
+   * written to (else null).
+   */
+  private record StepLogits(NDArray logits, StepResult.Greedy greedy, java.nio.FloatBuffer host) {}
 
   /**
    * A step's sequences by attention path: {@code single} (one new token: native attention) with their

@@ -2,6 +2,7 @@ package io.tokenmill.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
 
 /**
  * The logits of one forward call, (B, vocab), one row per sequence (its last new token), still on the
@@ -43,11 +44,15 @@ public final class StepResult implements AutoCloseable {
 
   /** The greedy choice made with the logits (the native head), or null: computed on demand. */
   private final Greedy greedy;
+  /** The logits in host memory where the kernels wrote them (the native head), else null. */
+  private final FloatBuffer hostLogits;
 
-  StepResult(NDManager step, NDArray logits, Greedy greedy, int vocab, Ops ops, long prepNanos) {
+  StepResult(NDManager step, NDArray logits, Greedy greedy, FloatBuffer hostLogits, int vocab, Ops ops,
+      long prepNanos) {
     this.step = step;
     this.logits = logits;
     this.greedy = greedy;
+    this.hostLogits = hostLogits;
     this.vocab = vocab;
     this.ops = ops;
     this.prepNanos = prepNanos;
@@ -91,6 +96,15 @@ public final class StepResult implements AutoCloseable {
     int[] out = new int[ids.length];
     for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
     return greedyOf(out, max, vocab);
+  }
+
+  /**
+   * The logits (B × vocab, row after row) where the native head wrote them, in host memory, or null (the
+   * logits live on the device, or came out of a DJL op). Readable in place by a host sampler; valid as long
+   * as {@link #logits}.
+   */
+  public FloatBuffer hostLogits() {
+    return hostLogits;
   }
 
   /**

@@ -146,6 +146,8 @@ public final class TokenSampler {
    * sorting only the probe. Larger nuclei go to {@link BucketedNucleus}.
    */
   private int sampleTopP(float[] logits, double invT, double topP, double minP, double u) {
+    int alone = loneNucleus(logits, invT, topP);
+    if (alone >= 0) return alone;
     int n = logits.length;
     int m = selector.select(logits, NUCLEUS_PROBE);
     double[] w = bestWeights(n, m, invT);
@@ -158,6 +160,32 @@ public final class TokenSampler {
     if (cut < 0) cut = m; // all tokens probed: only rounding kept the sum below p * total
     cut = SortedDraw.minPEnd(w, cut, minP);
     return draw.drawInIdOrder(selector, w, cut, u);
+  }
+
+  /**
+   * The best token (lowest id on ties) when the nucleus is that token alone, else -1: the same total, the
+   * same comparison as below ({@link SortedDraw#nucleusEnd} keeps the second token iff the best one's weight,
+   * exactly 1, is below p · total), so the answer is the draw's whatever the uniform — a trained model's usual
+   * step at temperature 0.6 / top-p 0.95 — found in two passes instead of the probe's heap. -1 also for rows
+   * holding NaN or +Infinity or only -Infinity, which the full path rejects with its messages.
+   */
+  private static int loneNucleus(float[] logits, double invT, double topP) {
+    int arg = -1;
+    float best = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < logits.length; i++) {
+      float x = logits[i];
+      if (x > best) {
+        best = x;
+        arg = i;
+      } else if (x != x) {
+        return -1;
+      }
+    }
+    if (arg < 0 || best == Float.POSITIVE_INFINITY) return -1;
+    double max = best;
+    double total = 0;
+    for (float x : logits) total += FastExp.exp((x - max) * invT);
+    return 1.0 < topP * total ? -1 : arg;
   }
 
   /** Weights of the selector's m best-first tokens, after checking the top one is samplable. */

@@ -42,6 +42,38 @@ class TokenSamplerReferenceTest {
   }
 
   @Test
+  void peakedRowsAroundTheLoneTokenBoundaryAgree() {
+    // A best token whose probability crosses p: below the boundary the nucleus holds it alone (the sampler's
+    // two-pass shortcut), above it the second token joins and some draws must pick it. The best token sits
+    // at a different id each row, with a tie for second place in some rows and a low tail behind.
+    TokenSampler sampler = new TokenSampler();
+    int secondPicked = 0;
+    int mismatches = 0;
+    for (double topP : new double[] {0.95, 0.5}) {
+      double boundary = Math.log(topP / (1 - topP)); // p · (1 + e^-d) = 1 for two tokens
+      for (int step = -60; step <= 60; step++) {
+        double d = boundary + step * 0.002;
+        float[] logits = new float[300];
+        java.util.Arrays.fill(logits, -40f);
+        int best = Math.floorMod(step * 37, 300);
+        logits[best] = 5f;
+        logits[(best + 11) % 300] = (float) (5 - d);
+        if (step % 3 == 0) logits[(best + 5) % 300] = (float) (5 - d - 1e-3);
+        SamplingParams p = SamplingParams.builder().optTemperature(1.0).optTopP(topP).build();
+        ReferenceSampler.Prepared reference = ReferenceSampler.prepare(logits, p, null);
+        for (int t = 0; t < 20; t++) {
+          double u = t == 19 ? TokenSamplerTest.LAST_U : SampleRandom.uniform(3, "lone", step + 60, t);
+          int fast = sampler.sample(logits, p, null, u).tokenId();
+          if (fast != reference.draw(u)) mismatches++;
+          if (fast != best) secondPicked++;
+        }
+      }
+    }
+    assertTrue(secondPicked > 50, "rows past the boundary draw their second token too: " + secondPicked);
+    assertTrue(mismatches <= 2, mismatches + " draws differ from the reference");
+  }
+
+  @Test
   void largeNucleusWithManyTiesAgrees() {
     // A flat tail with ties forces the bucketed top-p path to collect and order thousands of
     // candidates; ties must be ordered by id exactly like the reference.
