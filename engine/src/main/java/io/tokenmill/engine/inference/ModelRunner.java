@@ -100,21 +100,17 @@ final class ModelRunner implements AutoCloseable {
       // (a B x V copy); an argmax over a few extra rows costs less.
       List<DeviceSampler.Row> sampleRows = new ArrayList<>(b);
       boolean anyToSample = false;
-      boolean plainGreedy = true;
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
         if (row.kind() == Row.Kind.SAMPLE) {
           sampleRows.add(new DeviceSampler.Row(i, row.params(), row.history(), row.uniform(), row.banned()));
           anyToSample = true;
-          plainGreedy &= isPlainGreedy(row);
         } else {
           sampleRows.add(new DeviceSampler.Row(i, SamplingParams.GREEDY, null, 0));
         }
       }
-      StepResult.Greedy made = r.madeGreedy();
       DeviceSampler.Outcome[] outcomes = !anyToSample ? null
-          : plainGreedy && made != null ? outcomesOf(made)
-          : r.hostLogits() != null && hostSamples(rows) ? sampleOnHost(r.hostLogits(), rows, made)
+          : r.hostLogits() != null && hostSamples(rows) ? sampleOnHost(r.hostLogits(), rows, r.madeGreedy())
           : sampler.sample(r.logits(), sampleRows);
       for (int i = 0; i < b; i++) {
         Row row = rows[i];
@@ -138,9 +134,9 @@ final class ModelRunner implements AutoCloseable {
   }
 
   /**
-   * A row whose token is the argmax of its raw logits: greedy, no penalties, no banned ids, no logprobs. When
-   * every sampled row of a step is one, the greedy choice the forward already made (the native vocab head)
-   * is the outcome, with the sampler's messages for rows without a valid choice; no sampling op runs.
+   * A row whose token is the argmax of its raw logits: greedy, no penalties, no banned ids, no logprobs. On
+   * the host path ({@link #sampleOnHost}) such a row takes the greedy choice the forward already made (the
+   * native vocab head), with its messages for rows without a valid choice: a step of them reads no logits.
    */
   private static boolean isPlainGreedy(Row row) {
     SamplingParams p = row.params();
@@ -200,15 +196,6 @@ final class ModelRunner implements AutoCloseable {
   /** Steps sampled on the host so far ({@link #sampleOnHost}); tests. */
   long hostSampledSteps() {
     return hostSampledSteps;
-  }
-
-  private static DeviceSampler.Outcome[] outcomesOf(StepResult.Greedy g) {
-    DeviceSampler.Outcome[] out = new DeviceSampler.Outcome[g.ids().length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = g.problems()[i] != null ? new DeviceSampler.Outcome(null, g.problems()[i])
-          : new DeviceSampler.Outcome(SampledToken.of(g.ids()[i]), null);
-    }
-    return out;
   }
 
   @Override

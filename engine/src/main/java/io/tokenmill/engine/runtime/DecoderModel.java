@@ -384,7 +384,7 @@ public final class DecoderModel implements AutoCloseable {
     for (int i = 0; i < rows; i++) ids[i] = (int) tokens[i];
     int[] last = new int[lastRows.length];
     for (int i = 0; i < last.length; i++) last[i] = (int) lastRows[i];
-    boolean head = nativeHead && nativeDecoder.hasHead();
+    boolean head = nativeHead; // set only where the decoder has the head (constructor, useNativeHead)
     NativeDecoder.Output out = nativeDecoder.step(cache, ids, nd.positions, nd.tables, nd.width, last, nd.rope,
         nd.ropeLength, NativeKernels.THREADS, head);
     if (ops != null) ops.layers = weights.layers().size();

@@ -12,7 +12,7 @@ import java.util.List;
  * A model's layers as one native call per narrow step ({@link NativeKernels#decodeStep}): the kernels hold
  * the addresses of the weights DJL loaded (no copy) and run embedding, every layer and the final norm of a
  * step's new tokens (decodes, and prefill chunks batched with them), then — where the head is plain fp32 — the
- * vocab head and each row's greedy choice; sampling stays in DJL, on the logits handed back. Built by
+ * vocab head and each row's greedy choice, handing back the logits in host memory for the sampler. Built by
  * {@link #of} only where every piece is plain fp32 on the CPU with the kernels loaded; the caller keeps
  * the weights alive until {@link #close}.
  */

@@ -166,23 +166,12 @@ public final class TokenSampler {
    * The best token (lowest id on ties) when the nucleus is that token alone, else -1: the same total, the
    * same comparison as below ({@link SortedDraw#nucleusEnd} keeps the second token iff the best one's weight,
    * exactly 1, is below p · total), so the answer is the draw's whatever the uniform — a trained model's usual
-   * step at temperature 0.6 / top-p 0.95 — found in two passes instead of the probe's heap. -1 also for rows
-   * holding NaN or +Infinity or only -Infinity, which the full path rejects with its messages.
+   * step at temperature 0.6 / top-p 0.95 — found in two passes instead of the probe's heap. A row holding NaN,
+   * +Infinity or only -Infinity is refused by {@link #argmax} with the messages the full path gives.
    */
   private static int loneNucleus(float[] logits, double invT, double topP) {
-    int arg = -1;
-    float best = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < logits.length; i++) {
-      float x = logits[i];
-      if (x > best) {
-        best = x;
-        arg = i;
-      } else if (x != x) {
-        return -1;
-      }
-    }
-    if (arg < 0 || best == Float.POSITIVE_INFINITY) return -1;
-    double max = best;
+    int arg = argmax(logits);
+    double max = logits[arg];
     double total = 0;
     for (float x : logits) total += FastExp.exp((x - max) * invT);
     return 1.0 < topP * total ? -1 : arg;
